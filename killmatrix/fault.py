@@ -1,0 +1,54 @@
+"""The fault protocol and the ASGI middleware that puts one fault in front of the reference server."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from killmatrix.asgi import ASGIApp, Receive, Scope, Send
+from killmatrix.context import Context
+from killmatrix.wire import Forward, Request, Response, call_inner, read_body, send_response
+
+__all__ = ["Fault", "FaultMiddleware"]
+
+
+class Fault:
+    """One broken rule. Subclasses override ``handle`` (and/or ``settings`` for the server's own knobs).
+
+    ``catches`` names the conformance check ids expected to fail on this variant (the kill matrix asserts it).
+    """
+
+    name: ClassVar[str] = "none"
+    area: ClassVar[str] = "clean"
+    description: ClassVar[str] = "the clean reference server"
+    catches: ClassVar[tuple[str, ...]] = ()
+    # Reference-server settings overrides (reference_server.settings.Settings field -> value).
+    settings: ClassVar[dict[str, Any]] = {}
+
+    def __init__(self, context: Context) -> None:
+        self.ctx = context
+
+    async def handle(self, request: Request, forward: Forward) -> Response:
+        return await forward(request)
+
+
+class FaultMiddleware:
+    """ASGI middleware: buffer each HTTP exchange, let the fault rewrite it, learn from what passes."""
+
+    def __init__(self, app: ASGIApp, fault: Fault) -> None:
+        self.app = app
+        self.fault = fault
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope, await read_body(receive))
+
+        async def forward(inner: Request) -> Response:
+            response = await call_inner(self.app, inner)
+            self.fault.ctx.observe(inner, response)
+            return response
+
+        response = await self.fault.handle(request, forward)
+        response.finish()
+        await send_response(response, send)
