@@ -1,0 +1,74 @@
+"""Who the suite acts as: accounts and their identities (root session, IAM users with access keys)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from http.cookies import CookieError, SimpleCookie
+
+import httpx
+
+__all__ = ["Account", "Identity", "parse_set_cookies"]
+
+
+@dataclass
+class Identity:
+    """One principal: the root user (session cookies) or an IAM user (access key, bearer token).
+
+    Mutable on purpose: tokens are renewed in place when they near their 15-minute lifetime.
+    """
+
+    name: str  # e.g. "alice.admin": also the pacing key (the target limits per principal)
+    kind: str  # "root" | "iam_user"
+    account_id: str
+    principal_id: str = ""
+    cookie_header: str | None = None  # "cnx_access=..." sent explicitly: the cookie is Secure (see below)
+    refresh_cookie: str | None = None  # the cnx_refresh value
+    session_id: str | None = None
+    access_key_id: str | None = None
+    secret: str | None = None
+    bearer: str | None = None
+    bearer_obtained: float = 0.0
+    cookie_obtained: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def age(self, auth: str) -> float:
+        stamp = self.bearer_obtained if auth == "bearer" else self.cookie_obtained
+        return time.monotonic() - stamp
+
+
+@dataclass
+class Account:
+    """An account and its three identities (docs/suite-internals.md)."""
+
+    label: str
+    account_id: str
+    email: str
+    password: str
+    root: Identity
+    admin: Identity
+    restricted: Identity
+    extra: list[Identity] = field(default_factory=list)  # more admin IAM users, for spreading load
+
+    @property
+    def identities(self) -> list[Identity]:
+        return [self.root, self.admin, self.restricted, *self.extra]
+
+
+def parse_set_cookies(response: httpx.Response) -> dict[str, str]:
+    """Cookie name -> value from every Set-Cookie header.
+
+    Python's cookie jar refuses to send ``Secure`` cookies over ``http://127.0.0.1`` (the session cookies are
+    Secure by contract), so the suite reads them here and sends the ``Cookie`` header itself.
+    """
+    cookies: dict[str, str] = {}
+    for header in response.headers.get_list("set-cookie"):
+        jar: SimpleCookie = SimpleCookie()
+        try:
+            jar.load(header)
+        except CookieError:
+            continue  # a malformed Set-Cookie is the cookie checks' business, not the bootstrap's
+        for name, morsel in jar.items():
+            cookies[name] = morsel.value
+    return cookies

@@ -1,0 +1,183 @@
+"""Recorded HTTP exchanges, redacted before anything leaves memory.
+
+Every request the suite makes through its clients is recorded; the plugin attaches a failing check's exchanges
+(with a curl line to reproduce) to the report. Secrets, tokens, passwords and cookies never reach a report: known
+secret values are replaced wherever they appear, and credential headers and JSON fields are masked by name.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import threading
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import httpx
+
+__all__ = ["MASK", "Exchange", "Recorder", "Redactor", "redactor"]
+
+MASK = "***"
+_SECRET_HEADERS = {"authorization", "cookie", "set-cookie", "x-amz-security-token", "x-amz-signature"}
+_SECRET_FIELD = re.compile(r"(password|secret|token|signature|credential)", re.IGNORECASE)
+_QUERY_SECRETS = re.compile(r"(?i)(X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token)=[^&\s\"']+")
+_BODY_LIMIT = 8192
+
+
+class Redactor:
+    """Masks values the run must never write down; thread-safe, shared by every client of a run."""
+
+    def __init__(self) -> None:
+        self._secrets: set[str] = set()
+        self._lock = threading.Lock()
+
+    def add(self, *values: str | None) -> None:
+        with self._lock:
+            # Short values would mask unrelated text; real secrets and tokens are long.
+            self._secrets.update(v for v in values if v and len(v) >= 8)
+
+    def text(self, value: str) -> str:
+        with self._lock:
+            secrets = sorted(self._secrets, key=len, reverse=True)
+        for secret in secrets:
+            value = value.replace(secret, MASK)
+        return _QUERY_SECRETS.sub(lambda m: f"{m.group(1)}={MASK}", value)
+
+    def headers(self, headers: httpx.Headers) -> list[tuple[str, str]]:
+        result = []
+        for name, value in headers.multi_items():
+            if name.lower() in _SECRET_HEADERS:
+                value = _mask_header(name.lower(), value)
+            result.append((name, self.text(value)))
+        return result
+
+    def body(self, content: bytes, content_type: str) -> str:
+        if not content:
+            return ""
+        if "json" in content_type:
+            try:
+                return self.text(json.dumps(_mask_json(json.loads(content)), ensure_ascii=False))[:_BODY_LIMIT]
+            except ValueError:
+                pass  # a malformed JSON body is shown as text below: it is exactly what a report must show
+        text = content.decode("utf-8", "replace")
+        return self.text(text)[:_BODY_LIMIT]
+
+
+def _mask_header(name: str, value: str) -> str:
+    if name == "authorization":
+        scheme, _, rest = value.partition(" ")
+        if scheme.upper().startswith("AWS4"):
+            # Keep the signed-header list (it explains a SigV4 failure) but drop key id and signature.
+            return re.sub(r"(Credential|Signature)=[^,\s]+", lambda m: f"{m.group(1)}={MASK}", value)
+        return f"{scheme} {MASK}" if rest else MASK
+    if name in ("cookie", "set-cookie"):
+        # Cookie names and attributes are evidence (HttpOnly, Max-Age...); values are credentials.
+        return re.sub(r"(^|;\s*)([^=;\s]+)=([^;]*)", _mask_cookie_pair, value)
+    return MASK
+
+
+def _mask_cookie_pair(match: re.Match[str]) -> str:
+    name = match.group(2)
+    attributes = {"path", "max-age", "samesite", "expires", "domain"}
+    keep = name.lower() in attributes
+    return f"{match.group(1)}{name}={match.group(3) if keep else MASK}"
+
+
+def _mask_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            k: MASK if _SECRET_FIELD.search(k) and isinstance(v, str) else _mask_json(v) for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_mask_json(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request and its response, redacted."""
+
+    identity: str
+    method: str
+    url: str
+    request_headers: list[tuple[str, str]]
+    request_body: str
+    status: int | None  # None when no response arrived
+    response_headers: list[tuple[str, str]]
+    response_body: str
+    elapsed_ms: float
+    error: str | None = None
+
+    @property
+    def curl(self) -> str:
+        parts = ["curl", "-i", "-X", self.method]
+        for name, value in self.request_headers:
+            if name.lower() in ("content-length", "host", "accept-encoding", "connection", "user-agent"):
+                continue
+            parts += ["-H", f"{name}: {value}"]
+        if self.request_body:
+            parts += ["--data-raw", self.request_body]
+        parts.append(self.url)
+        return " ".join(shlex.quote(part) for part in parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["curl"] = self.curl
+        return data
+
+
+class Recorder:
+    """Collects the exchanges of one test (or of the bootstrap); thread-safe."""
+
+    def __init__(self, redact: Redactor, limit: int = 2000) -> None:
+        self.redact = redact
+        self.limit = limit
+        self.exchanges: list[Exchange] = []
+        self.operations: set[str] = set()  # "METHOD /path/template" actually exercised
+        self._lock = threading.Lock()
+
+    def record(
+        self,
+        identity: str,
+        request: httpx.Request,
+        response: httpx.Response | None,
+        elapsed: float,
+        error: str | None = None,
+    ) -> Exchange:
+        content_type = request.headers.get("content-type", "")
+        exchange = Exchange(
+            identity=identity,
+            method=request.method,
+            url=self.redact.text(str(request.url)),
+            request_headers=self.redact.headers(request.headers),
+            request_body=self.redact.body(request.content, content_type),
+            status=response.status_code if response is not None else None,
+            response_headers=self.redact.headers(response.headers) if response is not None else [],
+            response_body=self.redact.body(response.content, response.headers.get("content-type", ""))
+            if response is not None
+            else "",
+            elapsed_ms=round(elapsed * 1000, 1),
+            error=error,
+        )
+        with self._lock:
+            if len(self.exchanges) < self.limit:
+                self.exchanges.append(exchange)
+        return exchange
+
+    def mark_operation(self, operation: str) -> None:
+        with self._lock:
+            self.operations.add(operation)
+
+    def take(self) -> list[Exchange]:
+        with self._lock:
+            taken, self.exchanges = self.exchanges, []
+        return taken
+
+
+_redactor = Redactor()
+
+
+def redactor() -> Redactor:
+    """The process-wide redactor: every secret the run learns is registered here."""
+    return _redactor

@@ -1,0 +1,90 @@
+"""End of a run: verdicts -> JSON report -> Markdown and HTML summaries, and the exit code."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from conformance.catalogue import catalogue
+from conformance.errors import ReportError
+from conformance.report.model import build, exit_code_for
+
+__all__ = ["Summary", "finish", "load_baseline"]
+
+
+@dataclass
+class Summary:
+    report: dict[str, Any]
+    paths: dict[str, Path]
+
+    @property
+    def exit_code(self) -> int:
+        return exit_code_for(self.report["verdict"])
+
+    def terminal_lines(self) -> list[str]:
+        r = self.report
+        lines = [
+            f"cloudnx-conformance: {r['verdict'].upper()} — profile {r['profile']}, seed {r['seed']}, "
+            f"target {r['target']}"
+        ]
+        lines.append("  " + ", ".join(f"{k} {v}" for k, v in sorted(r["counts"].items())))
+        for item in r["checks"]:
+            if item["in_profile"] and item["verdict"] not in ("passed", "not-run"):
+                reason = item["waiver"] or next(
+                    (t["message"].splitlines()[0] for t in item["tests"] if t["status"] != "passed" and t["message"]),
+                    "",
+                )
+                lines.append(f"  {item['verdict']:<12} {item['id']}: {reason[:150]}")
+        for failure in r["cleanup_failures"]:
+            lines.append(
+                f"  cleanup failed: {failure['operation_id']} {failure['path_params']} -> "
+                f"{failure['status']} ({failure['owner']})"
+            )
+        lines.append(f"  operations exercised: {len(r['operations']['exercised'])}/{r['spec']['operations']}")
+        for name, path in self.paths.items():
+            lines.append(f"  {name}: {path}")
+        return lines
+
+
+def load_baseline(path: Path | None) -> dict[str, str] | None:
+    if path is None:
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {item["id"]: item["verdict"] for item in data["checks"]}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ReportError(f"cannot read baseline report {path}: {exc}", hint="pass a report.json of a run") from exc
+
+
+def finish(session: Any, pytest_session: Any = None) -> Summary:
+    settings = session.settings
+    waivers = {w.check: w.reason for w in settings.config.waivers}
+    verdicts = session.results.verdicts(catalogue(), settings.profile, waivers)
+    baseline = load_baseline(settings.baseline)
+    report = build(
+        target=settings.target,
+        profile=settings.profile,
+        seed=settings.seed,
+        run_id=session.run.run_id,
+        catalogue=catalogue(),
+        verdicts=verdicts,
+        operations=session.run.operations,
+        cleanup_failures=[asdict(f) for f in session.cleanup_failures],
+        kit_errors=session.kit_errors,
+        started=session.started,
+        baseline=baseline,
+        baseline_path=str(settings.baseline) if settings.baseline else None,
+        properties=getattr(session, "properties", None),
+    )
+    out = Path(settings.report_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"json": out / "report.json"}
+    paths["json"].write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    try:
+        from conformance.report.render import write_human  # step 5: Markdown + HTML
+    except ImportError:
+        return Summary(report, paths)
+    paths.update(write_human(report, out))
+    return Summary(report, paths)

@@ -1,0 +1,189 @@
+"""The run: target, identities, clients, recording and cleanup, in one object usable without pytest.
+
+The plugin creates one :class:`Run` per pytest session from the resolved settings; fixtures delegate to it.
+Accounts are bootstrapped lazily, once, on first use.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from conformance.bootstrap import ANONYMOUS, Bootstrapper
+from conformance.client import ApiClient
+from conformance.config import Config
+from conformance.contract import Contract, contract
+from conformance.errors import KitError, TargetUnreachable
+from conformance.identities import Account, Identity
+from conformance.pacing import PacerPool
+from conformance.recording import Recorder, redactor
+from conformance.resources import CleanupFailure, Resources
+from conformance.settings import Settings
+
+__all__ = ["Run", "Target", "current_run"]
+
+
+@dataclass(frozen=True)
+class Target:
+    base_url: str
+    s3_url: str
+    profile: str
+    seed: int
+    run_id: str
+    config: Config
+
+
+class Run:
+    def __init__(self, settings: Settings) -> None:
+        if settings.target is None:
+            raise KitError("a run needs a target URL", hint="pass --cnx-target URL or set CNX_TARGET")
+        self.settings = settings
+        self.run_id = secrets.token_hex(3)
+        self.target = Target(
+            settings.target,
+            settings.s3_url or f"{settings.target}/s3",
+            settings.profile,
+            settings.seed,
+            self.run_id,
+            settings.config,
+        )
+        self.contract: Contract = contract()
+        self.redactor = redactor()
+        limit, window = self.contract.rate_limit, self.contract.rate_window
+        self.pacers = PacerPool(limit, window, settings.config.pacing_fraction)
+        self.http = httpx.Client(
+            base_url=settings.target,
+            timeout=settings.config.timeout,
+            verify=settings.config.verify_tls,
+            follow_redirects=False,
+        )
+        self.bootstrap_recorder = Recorder(self.redactor)
+        self.recorder = self.bootstrap_recorder  # swapped per test by the plugin
+        self.owner = "bootstrap"  # node id of the running test: resources are cleaned up per owner
+        self.operations: set[str] = set()
+        self.resources = Resources(self.contract, self.run_id, lambda: self.owner)
+        self.bootstrapper = Bootstrapper(
+            self.http,
+            self.contract,
+            self.pacers,
+            lambda: self.recorder,
+            self.redactor,
+            self.run_id,
+            self._register_bootstrap_cleanup,
+        )
+        self._accounts: dict[str, Account] = {}
+        self._lock = threading.RLock()
+        self._fresh = 0
+        self._bootstrap_cleanup: list[tuple[str, str, dict[str, str]]] = []
+
+    def probe(self) -> None:
+        """Fail fast (TargetUnreachable) when the target does not answer HTTP at all."""
+        public = next(o for o in self.contract.operations() if o.public and o.method == "GET" and not o.path_params)
+        try:
+            self.http.get(public.path)
+        except httpx.TransportError as exc:
+            raise TargetUnreachable(
+                f"target {self.target.base_url} does not answer: {exc.__class__.__name__}: {exc}",
+                hint="start the target or fix --target / CNX_TARGET / target.url",
+            ) from exc
+
+    # -- identities ---------------------------------------------------------------------------------------------
+    def account(self, label: str, extra_admins: int = 0) -> Account:
+        with self._lock:
+            if label not in self._accounts:
+                creds = next((a for a in self.settings.config.accounts if a.name == label), None)
+                previous, self.recorder = self.recorder, self.bootstrap_recorder
+                try:
+                    self._accounts[label] = self.bootstrapper.account(label, creds, extra_admins)
+                finally:
+                    self.recorder = previous
+            return self._accounts[label]
+
+    def fresh_account(self) -> Account:
+        with self._lock:
+            self._fresh += 1
+            label = f"fresh{self._fresh}"
+        return self.account(label)
+
+    def client(self, identity: Identity | Account, auth: str | None = None, *, retry_429: bool = False) -> ApiClient:
+        if isinstance(identity, Account):
+            identity = identity.root
+        auth = auth or ("cookie" if identity.kind == "root" else "bearer")
+        return ApiClient(
+            self.http,
+            self.contract,
+            identity,
+            auth,
+            self.pacers.get(identity.name),
+            lambda: self.recorder,
+            renew=self.bootstrapper.renew,
+            retry_429=retry_429,
+        )
+
+    def raw(self) -> httpx.Client:
+        """An unauthenticated httpx client for wire-level negatives: paced as anonymous traffic, recorded."""
+        pacer = self.pacers.get(ANONYMOUS)
+
+        def before(request: httpx.Request) -> None:
+            pacer.acquire()
+            operation = self.contract.match(request.method, request.url.path)
+            if operation:
+                self.recorder.mark_operation(operation)
+
+        def after(response: httpx.Response) -> None:
+            response.read()
+            self.recorder.record("raw", response.request, response, response.elapsed.total_seconds())
+
+        return httpx.Client(
+            base_url=self.settings.target,
+            timeout=self.settings.config.timeout,
+            verify=self.settings.config.verify_tls,
+            follow_redirects=False,
+            event_hooks={"request": [before], "response": [after]},
+        )
+
+    # -- resources ----------------------------------------------------------------------------------------------
+    def make(self, kind: str, identity: Identity | Account | None = None, **fields: Any) -> dict[str, Any]:
+        client = self.client(identity if identity is not None else self.account("alice").root)
+        created = self.resources.make(client, kind, **fields)
+        self.redactor.add(*(str(v) for k, v in created.items() if "secret" in k or "token" in k))
+        return created
+
+    def _register_bootstrap_cleanup(self, identity: str, operation_id: str, params: dict[str, str]) -> None:
+        self._bootstrap_cleanup.append((identity, operation_id, params))
+
+    def close(self) -> list[CleanupFailure]:
+        """Clean up everything left (the bootstrap's IAM users and policies last) and close the clients."""
+        failures = self.resources.cleanup(None)
+        by_name = {i.name: i for a in self._accounts.values() for i in a.identities}
+        previous, self.recorder, self.owner = self.recorder, self.bootstrap_recorder, "bootstrap"
+        try:
+            for identity, operation_id, params in self._bootstrap_cleanup:
+                if identity in by_name:
+                    self.resources.schedule(
+                        self.client(by_name[identity], retry_429=True), operation_id, params, "bootstrap"
+                    )
+            failures += self.resources.cleanup("bootstrap")
+        finally:
+            self.recorder = previous
+            self.http.close()
+        return failures
+
+
+_current: Run | None = None
+
+
+def current_run() -> Run:
+    """The run of this process (set by the plugin); the property-based module reads its target here."""
+    if _current is None:
+        raise KitError("no conformance run is active", hint="run through cloudnx-conformance or --cnx-target")
+    return _current
+
+
+def set_current(run: Run | None) -> None:
+    global _current
+    _current = run

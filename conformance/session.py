@@ -1,0 +1,118 @@
+"""The active side of the plugin: one object per pytest session with a target (hooks only, logic elsewhere)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Generator
+from typing import Any
+
+import pytest
+
+from conformance import fixtures, runtime
+from conformance.catalogue import catalogue
+from conformance.checks import CHECK_MARKER, Inconclusive
+from conformance.errors import KitError
+from conformance.fixtures import CLEANUP_KEY, RECORDER_KEY
+from conformance.runtime import Run
+from conformance.settings import Settings
+from conformance.verdicts import Outcome, Results
+
+__all__ = ["EXIT_CONFORMANT", "EXIT_FAILED", "EXIT_KIT", "ConformanceSession"]
+
+EXIT_CONFORMANT, EXIT_FAILED, EXIT_KIT = 0, 1, 2
+_DONE = pytest.StashKey[bool]()
+_EXCHANGES_PER_FAILURE = 6
+
+
+class ConformanceSession:
+    def __init__(self, config: pytest.Config, settings: Settings) -> None:
+        self.config = config
+        self.settings = settings
+        self.run = Run(settings)
+        self.results = Results()
+        self.cleanup_failures: list[Any] = []
+        self.kit_errors: list[str] = []
+        self.started = time.time()
+        self.listeners: list[Any] = []  # progress display (the CLI adds one)
+        self.summary: Any = None  # the report summary, set at session finish
+        runtime.set_current(self.run)
+        config.pluginmanager.register(fixtures, "cnx-fixtures")
+
+    def header(self) -> list[str]:
+        s = self.settings
+        return [f"cloudnx-conformance: target {s.target}, profile {s.profile}, seed {s.seed}, run {self.run.run_id}"]
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        try:
+            self.run.probe()
+        except KitError as exc:
+            runtime.set_current(None)
+            pytest.exit(exc.describe(), returncode=EXIT_KIT)
+
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        keep, drop = [], []
+        for item in items:
+            mark = item.get_closest_marker(CHECK_MARKER)
+            if mark is not None and not catalogue().get(mark.args[0]).in_profile(self.settings.profile):
+                drop.append(item)
+            else:
+                keep.append(item)
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+            items[:] = keep
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
+        outcome = yield
+        report: pytest.TestReport = outcome.get_result()
+        if call.when == "teardown":
+            self.cleanup_failures += item.stash.get(CLEANUP_KEY, [])
+            return
+        mark = item.get_closest_marker(CHECK_MARKER)
+        if mark is None or item.stash.get(_DONE, False) or (call.when == "setup" and report.passed):
+            return
+        item.stash[_DONE] = True
+        status, message = _classify(report, call)
+        exchanges: list[dict[str, Any]] = []
+        if status in ("failed", "error"):
+            recorder = item.stash.get(RECORDER_KEY, None)
+            if recorder is not None:
+                exchanges = [e.to_dict() for e in recorder.exchanges[-_EXCHANGES_PER_FAILURE:]]
+            if status == "error":
+                self.kit_errors.append(f"{item.nodeid}: {message}")
+        self.record(mark.args[0], Outcome(item.nodeid, status, message, report.duration, exchanges))
+
+    def record(self, check_id: str, outcome: Outcome) -> None:
+        self.results.add(check_id, outcome)
+        for listener in self.listeners:
+            listener.outcome(check_id, outcome)
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        self.cleanup_failures += self.run.close()
+        runtime.set_current(None)
+        from conformance.report import finish  # imported late: report pulls in the HTML/Markdown renderers
+
+        self.summary = finish(self, session)
+        if exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):
+            session.exitstatus = self.summary.exit_code
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.summary is not None:
+            for line in self.summary.terminal_lines():
+                terminalreporter.write_line(line)
+
+
+def _classify(report: pytest.TestReport, call: pytest.CallInfo[None]) -> tuple[str, str]:
+    if report.passed:
+        return "passed", ""
+    excinfo = call.excinfo
+    if report.skipped:
+        reason = str(excinfo.value) if excinfo is not None else "skipped"
+        if excinfo is not None and not excinfo.errisinstance(Inconclusive):
+            reason = f"inconclusive: skipped ({reason})"  # a skip never counts as passed
+        return "inconclusive", reason
+    if excinfo is not None and excinfo.errisinstance(KitError):
+        return "error", excinfo.value.describe()  # type: ignore[union-attr]
+    if call.when == "setup" and not (excinfo is not None and excinfo.errisinstance(AssertionError)):
+        return "error", f"setup failed: {report.longreprtext[-2000:]}"
+    return "failed", report.longreprtext[-4000:]

@@ -1,0 +1,94 @@
+"""Run settings, resolved CLI > environment (``CNX_*``) > config file > default.
+
+Usable without pytest: the CLI resolves settings itself to fail fast (exit 2) before pytest starts.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from conformance.catalogue import PROFILES
+from conformance.config import Config, load_config, validate_url
+from conformance.contract import contract
+from conformance.errors import ConfigError
+
+__all__ = ["ENV", "Settings", "resolve"]
+
+#: option name -> environment variable
+ENV = {
+    "target": "CNX_TARGET",
+    "config": "CNX_CONFIG",
+    "profile": "CNX_PROFILE",
+    "report_dir": "CNX_REPORT_DIR",
+    "seed": "CNX_SEED",
+    "baseline": "CNX_BASELINE",
+}
+DEFAULT_PROFILE = "core"
+DEFAULT_REPORT_DIR = "reports"
+
+
+@dataclass(frozen=True)
+class Settings:
+    target: str | None  # None: the plugin stays inert (the CLI starts the bundled server instead)
+    s3_url: str | None
+    profile: str
+    seed: int
+    report_dir: Path
+    baseline: Path | None
+    config: Config = field(default_factory=Config)
+    seed_given: bool = False
+
+
+def resolve(cli: Mapping[str, Any], env: Mapping[str, str] | None = None) -> Settings:
+    """Merge the sources; raises ConfigError naming the source and the value to fix."""
+    env = os.environ if env is None else env
+
+    def pick(name: str) -> tuple[Any, str]:
+        if cli.get(name) is not None:
+            return cli[name], f"--cnx-{name.replace('_', '-')}"
+        if env.get(ENV[name]):
+            return env[ENV[name]], ENV[name]
+        return None, ""
+
+    config_path, _ = pick("config")
+    config = load_config(config_path, env) if config_path else Config()
+    target, where = pick("target")
+    if target is None and config.target:
+        target, where = config.target, f"{config.source}: target.url"
+    if target is not None:
+        target = validate_url(str(target), where)
+    profile, where = pick("profile")
+    profile = profile or config.profile or DEFAULT_PROFILE
+    if profile not in PROFILES:
+        raise ConfigError(f"{where or 'profile'}: unknown profile {profile!r}", hint=f"use one of {PROFILES}")
+    seed_raw, where = pick("seed")
+    seed_given = seed_raw is not None or config.seed is not None
+    if seed_raw is None:
+        seed_raw = config.seed if config.seed is not None else int.from_bytes(os.urandom(4), "big") >> 1
+    try:
+        seed = int(seed_raw)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{where}: seed must be an integer, got {seed_raw!r}") from None
+    if seed < 0:
+        raise ConfigError(f"{where}: seed must be non-negative, got {seed}")
+    report_dir, _ = pick("report_dir")
+    baseline, where = pick("baseline")
+    if baseline is not None and not Path(baseline).is_file():
+        raise ConfigError(f"{where}: baseline report {baseline} does not exist", hint="pass a report.json of a run")
+    # The spec lets an implementation serve the data plane under a prefix of the API host; that is the default.
+    prefix = contract().ext("s3-data-plane").get("path_prefix_on_api_host", "/s3")
+    s3_url = config.s3_url or (f"{target}{prefix}" if target else None)
+    return Settings(
+        target=target,
+        s3_url=s3_url,
+        profile=str(profile),
+        seed=seed,
+        report_dir=Path(report_dir or config.report_dir or DEFAULT_REPORT_DIR),
+        baseline=Path(baseline) if baseline else None,
+        config=config,
+        seed_given=seed_given,
+    )

@@ -1,0 +1,78 @@
+"""Per-check verdicts from test outcomes: usable without pytest (the report and `verify` recompute them).
+
+A check's verdict is the worst outcome of its tests: failed > error > inconclusive > passed. ``error`` means the
+kit could not run the check (a KitError), never that the target broke a rule. A waived check keeps its real
+outcome beside the waiver. ``not-run``: the profile excludes the check, or no test of it ran.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from conformance.catalogue import Catalogue
+
+__all__ = ["SEVERITY", "CheckVerdict", "Outcome", "Results", "worst"]
+
+#: outcome -> severity (higher is worse)
+SEVERITY = {"passed": 0, "inconclusive": 1, "error": 2, "failed": 3}
+
+
+@dataclass
+class Outcome:
+    nodeid: str
+    status: str  # passed | failed | inconclusive | error
+    message: str = ""
+    duration: float = 0.0
+    exchanges: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class CheckVerdict:
+    id: str
+    verdict: str  # passed | failed | inconclusive | error | waived | not-run
+    outcome: str  # the real outcome (for a waived check: what happened beneath the waiver)
+    in_profile: bool
+    waiver: str | None
+    tests: list[Outcome]
+
+
+def worst(statuses: list[str]) -> str:
+    return max(statuses, key=lambda s: SEVERITY[s]) if statuses else "not-run"
+
+
+class Results:
+    """Outcomes per check id, collected while the run goes on (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._outcomes: dict[str, list[Outcome]] = {}
+        self._lock = threading.Lock()
+
+    def add(self, check_id: str, outcome: Outcome) -> None:
+        if outcome.status not in SEVERITY:
+            raise ValueError(f"unknown outcome {outcome.status!r}")
+        with self._lock:
+            self._outcomes.setdefault(check_id, []).append(outcome)
+
+    def outcomes(self, check_id: str) -> list[Outcome]:
+        with self._lock:
+            return list(self._outcomes.get(check_id, ()))
+
+    def counts(self) -> dict[str, int]:
+        with self._lock:
+            statuses = [worst([o.status for o in outs]) for outs in self._outcomes.values()]
+        return {status: statuses.count(status) for status in SEVERITY}
+
+    def verdicts(self, catalogue: Catalogue, profile: str, waivers: dict[str, str]) -> list[CheckVerdict]:
+        result = []
+        for entry in catalogue:
+            outs = self.outcomes(entry.id)
+            outcome = worst([o.status for o in outs])
+            waiver = waivers.get(entry.id)
+            verdict = "waived" if waiver is not None and outs else outcome
+            result.append(CheckVerdict(entry.id, verdict, outcome, entry.in_profile(profile), waiver, outs))
+        return result
