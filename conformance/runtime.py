@@ -82,14 +82,7 @@ class Run:
 
     def probe(self) -> None:
         """Fail fast (TargetUnreachable) when the target does not answer HTTP at all."""
-        public = next(o for o in self.contract.operations() if o.public and o.method == "GET" and not o.path_params)
-        try:
-            self.http.get(public.path)
-        except httpx.TransportError as exc:
-            raise TargetUnreachable(
-                f"target {self.target.base_url} does not answer: {exc.__class__.__name__}: {exc}",
-                hint="start the target or fix --target / CNX_TARGET / target.url",
-            ) from exc
+        probe_target(self.http, self.contract)
 
     # -- identities ---------------------------------------------------------------------------------------------
     def account(self, label: str, extra_admins: int = 0) -> Account:
@@ -172,6 +165,18 @@ class Run:
             self.recorder = previous
             self.http.close()
         return failures
+
+
+def probe_target(http: httpx.Client, contract: Contract) -> None:
+    """GET the spec's first public, parameterless operation; any HTTP answer proves the target is there."""
+    public = next(o for o in contract.operations() if o.public and o.method == "GET" and not o.path_params)
+    try:
+        http.get(public.path)
+    except httpx.TransportError as exc:
+        raise TargetUnreachable(
+            f"target {http.base_url} does not answer: {exc.__class__.__name__}: {exc}",
+            hint="start the target or fix --target / CNX_TARGET / target.url",
+        ) from exc
 
 
 _current: Run | None = None

@@ -1,0 +1,50 @@
+"""docs/checks.md and the terminal table, generated from the catalogue (a kit test keeps the file in step)."""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+from conformance.catalogue import CAPABILITIES, PROFILES, Catalogue
+
+__all__ = ["render_markdown", "render_table"]
+
+
+def render_markdown(catalogue: Catalogue) -> str:
+    lines = [
+        "# Conformance checks",
+        "",
+        "<!-- Generated from conformance/catalogue.yaml by `cloudnx-conformance checks --markdown`; do not edit. -->",
+        "",
+        f"{len(catalogue)} checks. A check's verdict is the worst outcome of its tests (failed > error > "
+        "inconclusive > passed); `waived` when the target's config waives it (the real outcome is shown beside the "
+        "waiver); `not-run` when the profile excludes it. Profiles: "
+        + ", ".join(f"`{p}` {len(catalogue.for_profile(p))}" for p in PROFILES)
+        + ". In `core` an inconclusive check fails the run (no skips allowed).",
+        "",
+    ]
+    for capability, description in CAPABILITIES.items():
+        entries = [e for e in catalogue if e.capability == capability]
+        if not entries:
+            continue
+        lines += [f"## {capability}", "", description[0].upper() + description[1:] + ".", ""]
+        lines += ["| id | level | rule | source | services | profiles |", "|---|---|---|---|---|---|"]
+        for e in entries:
+            lines.append(
+                f"| `{e.id}` | {e.level} | {_cell(e.title)} | {_cell(e.source)} | {', '.join(e.services)} "
+                f"| {', '.join(e.profiles)} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def render_table(catalogue: Catalogue) -> Table:
+    table = Table(title=f"CloudNx conformance checks ({len(catalogue)})", show_lines=False)
+    for column in ("id", "level", "capability", "profiles", "rule"):
+        table.add_column(column, overflow="fold")
+    for e in catalogue:
+        table.add_row(e.id, e.level, e.capability, ",".join(e.profiles), e.title)
+    return table
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
