@@ -32,6 +32,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         group.addoption(f"--cnx-{name}", dest=f"cnx_{name.replace('-', '_')}", default=None, help=text)
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     # Markers are registered even when inert: `--strict-markers` must accept the suite's modules anywhere.
     config.addinivalue_line("markers", f"{CHECK_MARKER}(id): the catalogue check a test belongs to")
@@ -50,6 +51,13 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(exc.describe()) from exc
     if settings.target is None:
         return  # inert: the kit's own tests (and any other pytest run) are untouched
+    # Every report lands in the report dir unless the user chose otherwise (tryfirst: before junitxml/allure read
+    # their options).
+    if not getattr(config.option, "xmlpath", None):
+        config.option.xmlpath = str(settings.report_dir / "junit.xml")
+    if hasattr(config.option, "allure_report_dir") and not config.option.allure_report_dir:
+        config.option.allure_report_dir = str(settings.report_dir / "allure-results")
+        config.option.clean_alluredir = True
     config.pluginmanager.register(cnx_session.ConformanceSession(config, settings), "cnx-session")
 
 

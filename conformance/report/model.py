@@ -119,6 +119,7 @@ def build(
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
         "duration_s": round(time.time() - started, 2),
         "baseline": baseline_path,
+        "baseline_verdicts": baseline,
         "verdict": verdict,
         "counts": _counts(checks),
         "checks": checks,
