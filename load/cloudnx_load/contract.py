@@ -152,13 +152,17 @@ def contract() -> LoadContract:
     lifecycles = []
     for service in rate.services:
         # The cheapest authenticated read of each service: a GET with no path parameters (e.g. a list).
-        probe = next((o for o in ops if o.service == service and o.method == "GET" and "{" not in o.path
-                      and _secured(o)), None)
+        probe = next(
+            (o for o in ops if o.service == service and o.method == "GET" and "{" not in o.path and _secured(o)), None
+        )
         if probe is None:
             raise cloudnx_spec.SpecError(f"service {service!r} has no authenticated GET without path parameters")
         probes.append(_endpoint(probe))
-        found = (_lifecycle(o, by_id) for o in ops if o.service == service and o.method == "POST"
-                 and "{" not in o.path and _secured(o))
+        found = (
+            _lifecycle(o, by_id)
+            for o in ops
+            if o.service == service and o.method == "POST" and "{" not in o.path and _secured(o)
+        )
         life = next((life for life in found if life is not None), None)
         if life is not None:
             lifecycles.append(life)
