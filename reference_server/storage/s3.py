@@ -84,8 +84,8 @@ class S3App:
         path: str = scope["path"]
         root = scope.get("root_path", "")
         for mount in (root, self.prefix):
-            if mount and path.startswith(mount + "/"):
-                path = path[len(mount) :]
+            if mount and (path == mount or path.startswith(mount + "/")):
+                path = path[len(mount) :] or "/"
                 break
         bucket, _, key = path[1:].partition("/") if path.startswith("/") else path.partition("/")
         raw = scope.get("raw_path")
@@ -176,6 +176,8 @@ class S3App:
             "ETag": obj["etag"],
             "Last-Modified": http_date(obj["last_modified"]),
             "Accept-Ranges": "bytes",
+            # Set as a header, not media_type: Starlette would append a charset to text/* and change what was stored.
+            "Content-Type": obj["content_type"],
             **{f"x-amz-meta-{k}": v for k, v in obj["metadata"].items()},
         }
         status = 200
@@ -186,7 +188,7 @@ class S3App:
             headers["Content-Range"] = f"bytes {start}-{end}/{len(data)}"
             data, status = data[start : end + 1], 206
         if request.method == "HEAD":
-            response = Response(b"", status, headers=headers, media_type=obj["content_type"])
+            response = Response(b"", status, headers=headers)
             response.headers["content-length"] = str(len(data))
             return response
-        return Response(data, status, headers=headers, media_type=obj["content_type"])
+        return Response(data, status, headers=headers)

@@ -1,0 +1,72 @@
+"""A data plane to test against: the S3 app over a harness context, in-process (httpx ASGI) or on a real
+uvicorn server bound to a free 127.0.0.1 port (for boto3, which needs a socket)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+from reference_server.storage.s3 import create_s3_app
+
+from .compute_harness import Harness
+
+__all__ = ["DataPlane", "KeyPair", "serve"]
+
+
+@dataclass(frozen=True)
+class KeyPair:
+    id: str
+    secret: str
+
+
+class DataPlane:
+    """Two buckets of one account: ``alpha`` with a read-write and a read key, ``beta`` with a read-write key."""
+
+    def __init__(self) -> None:
+        self.h = Harness()
+        self.app = Starlette(routes=[Mount("/s3", app=create_s3_app(self.h.ctx))])
+        for name in ("alpha", "beta"):
+            assert self.h.call("buckets_create", body={"name": name}).status == 201
+        self.rw = self._key("alpha", "read-write")
+        self.ro = self._key("alpha", "read")
+        self.beta = self._key("beta", "read-write")
+
+    def _key(self, bucket: str, permission: str) -> KeyPair:
+        got = self.h.call("bucket_keys_create", body={"name": "k", "permission": permission}, bucket_name=bucket)
+        return KeyPair(got["id"], got["secret_access_key"])
+
+    def presign(self, key_pair: KeyPair, method: str, key: str, expires_in: int, host: str = "testserver") -> str:
+        """A presigned URL from buckets_presign, as if the API had been called at ``http://<host>``."""
+        body = {"method": method, "key": key, "expires_in": expires_in, "access_key_id": key_pair.id}
+        bucket = "beta" if key_pair == self.beta else "alpha"
+        got = self.h.call("buckets_presign", body=body, host=host, bucket_name=bucket)
+        assert got.status == 200, got.body
+        return str(got["url"])
+
+
+@contextlib.contextmanager
+def serve(app: Starlette) -> Iterator[str]:
+    """Run ``app`` on uvicorn at 127.0.0.1:<free port> in a thread; yield its base URL."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start within 10 s")
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
