@@ -87,6 +87,11 @@ class Call:
     headers: Mapping[str, str]
     body: Any
     client_address: str
+    # For the audit log: handlers of public operations (signup, login) name the principal that acted, and any
+    # handler may name its target CRN; the platform fills created_id from a 201 body.
+    audit_as: Principal | None = None
+    audit_target: str | None = None
+    created_id: str | None = None
 
     @property
     def operation_id(self) -> str:

@@ -1,0 +1,107 @@
+"""The ASGI application: the platform pipeline for the three services, plus the S3 data plane under ``/s3``.
+
+``create_app()`` imports every handler module of the service packages (auth, compute, storage), so the route
+table built from the spec meets the handlers registered with ``@handler``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import pkgutil
+from typing import Any
+
+from reference_server.audit import AuditLog
+from reference_server.core import HANDLERS, ServerContext
+from reference_server.idempotency import IdempotencyKeys
+from reference_server.pipeline import Pipeline
+from reference_server.platform import Platform
+from reference_server.ratelimit import SlidingWindowLimiter
+from reference_server.response_check import ResponseChecker
+from reference_server.routing import RouteTable
+from reference_server.settings import Settings
+from reference_server.store import MemoryStore, Store
+from reference_server.tokens import TokenService
+
+__all__ = ["SERVICE_PACKAGES", "PlatformApp", "create_app", "load_handlers"]
+
+log = logging.getLogger("reference_server")
+SERVICE_PACKAGES = ("auth", "compute", "storage")
+S3_PREFIX = "/s3"
+
+
+def load_handlers() -> dict[str, list[str]]:
+    """Import every module of each service package that exists; {service: [module names]}."""
+    loaded: dict[str, list[str]] = {}
+    for service in SERVICE_PACKAGES:
+        name = f"reference_server.{service}"
+        try:
+            package = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        modules = []
+        for info in pkgutil.iter_modules(getattr(package, "__path__", [])):
+            importlib.import_module(f"{name}.{info.name}")
+            modules.append(info.name)
+        loaded[service] = modules
+    return loaded
+
+
+def _s3_app(ctx: ServerContext) -> Any | None:
+    try:
+        from reference_server.storage.s3 import create_s3_app  # optional until issue 4 lands
+    except ImportError:
+        return None
+    return create_s3_app(ctx)
+
+
+class PlatformApp:
+    def __init__(self, ctx: ServerContext, pipeline: Pipeline, s3_app: Any | None) -> None:
+        self.ctx = ctx
+        self.pipeline = pipeline
+        self.s3_app = s3_app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            path = scope["path"]
+            if self.s3_app is not None and (path == S3_PREFIX or path.startswith(S3_PREFIX + "/")):
+                # Mounted like Starlette's Mount: the full path stays (SigV4 signs it), root_path gains /s3.
+                child = {**scope, "root_path": scope.get("root_path", "") + S3_PREFIX}
+                await self.s3_app(child, receive, send)
+                return
+            await self.pipeline(scope, receive, send)
+        elif kind == "lifespan":
+            await self._lifespan(receive, send)
+
+    async def _lifespan(self, receive: Any, send: Any) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+def create_app(settings: Settings | None = None, store: Store | None = None) -> PlatformApp:
+    settings = settings or Settings.load()
+    load_handlers()
+    ctx = ServerContext(settings, store if store is not None else MemoryStore())
+    platform = Platform(
+        tokens=TokenService(settings, ctx.clock),
+        limiter=SlidingWindowLimiter(
+            settings.rate_limit, settings.rate_window_seconds, max_keys=settings.limiter_max_keys
+        ),
+        idempotency=IdempotencyKeys(ctx.store, ctx.clock, settings.idempotency_key_seconds),
+        audit=AuditLog(ctx.store, ctx.clock),
+        routes=RouteTable(),
+    )
+    ctx.extras["platform"] = platform
+    unknown = sorted(set(HANDLERS) - set(platform.routes.entries))
+    if unknown:
+        raise RuntimeError(f"handlers registered for operationIds the spec does not have: {unknown}")
+    pipeline = Pipeline(ctx, platform, ResponseChecker() if settings.debug_validation else None)
+    return PlatformApp(ctx, pipeline, _s3_app(ctx))

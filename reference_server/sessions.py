@@ -1,0 +1,84 @@
+"""Login sessions and their rotating refresh tokens (RFC 9700 §4.14.2: rotation with reuse detection).
+
+A refresh token is an opaque random string; only its SHA-256 is stored. Each rotation marks the presented token
+``rotated`` and issues a new one; presenting a rotated token again is treated as theft and revokes the whole
+session (its access tokens stop working at once through the token service's revocation set).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from reference_server.audit import iso8601
+from reference_server.core import ServerContext
+from reference_server.errors import unauthorized
+from reference_server.platform import platform_of
+
+__all__ = ["SESSION", "open_session", "revoke_session", "rotate_refresh_token", "session_for_refresh_token"]
+
+SESSION = "session"
+REFRESH = "refresh_token"
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _issue_refresh(ctx: ServerContext, session: dict[str, Any]) -> str:
+    token = secrets.token_urlsafe(32)
+    ctx.store.insert(
+        REFRESH,
+        {"id": _digest(token), "account_id": session["account_id"], "session_id": session["id"], "status": "current"},
+    )
+    return token
+
+
+def open_session(
+    ctx: ServerContext, user: dict[str, Any], user_agent: str | None, source_ip: str
+) -> tuple[dict[str, Any], str]:
+    now = ctx.clock()
+    session = ctx.store.insert(
+        SESSION,
+        {
+            "id": ctx.new_id("ses-"),
+            "account_id": user["account_id"],
+            "principal_id": user["id"],
+            "created_at": iso8601(now),
+            "last_used_at": iso8601(now),
+            "expires_at": iso8601(now + ctx.settings.refresh_token_seconds),
+            "user_agent": user_agent[:512] if user_agent else None,
+            "source_ip": source_ip[:45],
+            "_status": "active",
+            "_expires": now + ctx.settings.refresh_token_seconds,
+        },
+    )
+    return session, _issue_refresh(ctx, session)
+
+
+def revoke_session(ctx: ServerContext, session_id: str) -> None:
+    if ctx.store.get(SESSION, session_id) is not None:
+        ctx.store.update(SESSION, session_id, _status="revoked")
+    platform_of(ctx).tokens.revoke_session(session_id)
+
+
+def session_for_refresh_token(ctx: ServerContext, token: str) -> dict[str, Any]:
+    """The active session a current refresh token belongs to; reuse of a rotated one revokes it (401 either way)."""
+    record = ctx.store.get(REFRESH, _digest(token))
+    if record is None:
+        raise unauthorized("invalid refresh token")
+    session = ctx.store.get(SESSION, record["session_id"])
+    if session is None or session["_status"] != "active" or session["_expires"] <= ctx.clock():
+        raise unauthorized("the session has ended; log in again")
+    if record["status"] != "current":
+        revoke_session(ctx, session["id"])
+        raise unauthorized("refresh token reuse detected; the session has been revoked")
+    return session
+
+
+def rotate_refresh_token(ctx: ServerContext, token: str) -> tuple[dict[str, Any], str]:
+    session = session_for_refresh_token(ctx, token)
+    ctx.store.update(REFRESH, _digest(token), status="rotated")
+    session = ctx.store.update(SESSION, session["id"], last_used_at=iso8601(ctx.clock()))
+    return session, _issue_refresh(ctx, session)
