@@ -6,14 +6,13 @@ gets its own account (the verdict also refuses to judge identities it sees used 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 import time
-import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
-from pathlib import Path
 from typing import Any
 
 from cloudnx_load.contract import LoadContract
@@ -54,16 +53,12 @@ def new_account(run_tag: str) -> Account:
     return Account(f"cnx-load-{run_tag}-{secrets.token_hex(5)}@example.com", secrets.token_urlsafe(18))
 
 
-def load_accounts(path: str | Path, env: Mapping[str, str] | None = None) -> list[Account]:
-    """The ``[[accounts]]`` of the suite's target config (email, password; ``${VAR}`` substituted)."""
-    try:
-        from conformance.config import load_config  # the suite's own validating reader, when installed
-    except ImportError:
-        load_config = None
-    if load_config is not None:
-        return [Account(a.email, a.password) for a in load_config(path, env).accounts]
-    data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    return [Account(str(a["email"]), str(a["password"])) for a in data.get("accounts", [])]
+@functools.cache
+def load_accounts(path: str) -> tuple[Account, ...]:
+    """The ``[[accounts]]`` of the suite's target config, read by the suite's own validating loader."""
+    from conformance.config import load_config  # same wheel; imported late so plain runs never need it
+
+    return tuple(Account(a.email, a.password) for a in load_config(path).accounts)
 
 
 def _access_cookie(header_values: list[str], name: str) -> str | None:

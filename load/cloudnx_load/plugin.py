@@ -12,9 +12,10 @@ from __future__ import annotations
 import logging
 import platform
 import time
+from collections.abc import Callable
 from typing import Any
 
-import gevent
+import gevent  # type: ignore[import-untyped]
 import locust
 from locust import events
 from locust.env import Environment
@@ -27,7 +28,7 @@ from cloudnx_load.records import Recorder
 from cloudnx_load.report import write_report
 from cloudnx_load.verdict import Verdict, judge
 
-__all__ = ["RECORDER", "process_tag"]
+__all__ = ["RECORDER", "process_tag", "register"]
 
 log = logging.getLogger("cloudnx_load")
 
@@ -37,17 +38,34 @@ _FINAL = "cnx_load_final"
 _state: dict[str, Any] = {"finals": set(), "senders": set(), "started": None, "verdict": None}
 
 
+def register() -> None:
+    """Attach the listeners to Locust's events (idempotent: once per process)."""
+    if _state.get("registered"):
+        return
+    _state["registered"] = True
+    listeners: dict[str, Callable[..., Any]] = {
+        "init_command_line_parser": _options,
+        "init": _init,
+        "test_start": _start,
+        "report_to_master": _ship,
+        "worker_report": _collect,
+        "test_stop": _stopped,
+        "quitting": _quitting,
+    }
+    for event, listener in listeners.items():
+        hook: Any = getattr(events, event)  # Locust's EventHook.add_listener is untyped
+        hook.add_listener(listener)
+
+
 def process_tag(environment: Environment) -> str:
     runner = environment.runner
     return f"w{runner.worker_index}" if isinstance(runner, WorkerRunner) else "local"
 
 
-@events.init_command_line_parser.add_listener
 def _options(parser: Any, **_: Any) -> None:
     add_options(parser)
 
 
-@events.init.add_listener
 def _init(environment: Environment, **_: Any) -> None:
     Settings.from_options(environment.parsed_options)  # fail fast on a bad --cnx-* value, on every node
     contract()  # ... and on a spec the scenarios cannot use
@@ -56,20 +74,17 @@ def _init(environment: Environment, **_: Any) -> None:
         runner.register_message(_FINAL, _on_final)
 
 
-@events.test_start.add_listener
 def _start(environment: Environment, **_: Any) -> None:
     RECORDER.reset()
     _state.update(finals=set(), senders=set(), started=time.time(), verdict=None)
 
 
-@events.report_to_master.add_listener
 def _ship(client_id: str, data: dict[str, Any], **_: Any) -> None:
     batch = RECORDER.drain()
     if batch:
         data["cnx_load"] = batch
 
 
-@events.worker_report.add_listener
 def _collect(client_id: str, data: dict[str, Any], **_: Any) -> None:
     batch = data.get("cnx_load")
     if batch:
@@ -83,7 +98,6 @@ def _on_final(environment: Environment, msg: Any, **_: Any) -> None:
     _state["finals"].add(msg.node_id)
 
 
-@events.test_stop.add_listener
 def _stopped(environment: Environment, **_: Any) -> None:
     runner = environment.runner
     if isinstance(runner, WorkerRunner):
@@ -94,7 +108,6 @@ def _stopped(environment: Environment, **_: Any) -> None:
         gevent.spawn_later(delay, _judge_and_report, environment)
 
 
-@events.quitting.add_listener
 def _quitting(environment: Environment, **_: Any) -> None:
     runner = environment.runner
     if isinstance(runner, WorkerRunner) or runner is None:

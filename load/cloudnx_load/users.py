@@ -13,22 +13,24 @@ from __future__ import annotations
 import itertools
 import random
 import time
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
-import gevent
-from gevent.pool import Group
+import gevent  # type: ignore[import-untyped]
+from gevent.pool import Group  # type: ignore[import-untyped]
 from locust import FastHttpUser, constant, task
-from locust.user.users import LOCUST_STATE_STOPPING
+from locust.user.users import LOCUST_STATE_STOPPING  # type: ignore[attr-defined]
 
 from cloudnx_load.contract import Endpoint, Lifecycle, contract
 from cloudnx_load.identity import Account, BootstrapError, Identity, Reply, bootstrap, load_accounts, login
 from cloudnx_load.options import Settings
 from cloudnx_load.pacing import BackoffGate, Schedule
-from cloudnx_load.plugin import RECORDER, process_tag
+from cloudnx_load.plugin import RECORDER, process_tag, register
 from cloudnx_load.records import FLAG_JUDGED_PROBE, FLAG_PROBE, Event, UserRecord
 
 __all__ = ["HammerUser", "MixedUser", "PoliteUser", "QuietUser"]
 
+register()  # the listeners come with the users: a locustfile that imports them gets the verdict too
 _SEQUENCE = itertools.count()  # per process: numbers users for record names and config accounts
 
 
@@ -109,14 +111,16 @@ class _CloudNxUser(FastHttpUser):
     def step(self) -> None:
         self.call(next(self.rotation))
 
-    def call(self, endpoint: Endpoint, body: dict[str, Any] | None = None, **params: str) -> tuple[int, Any]:
+    def call(
+        self, endpoint: Endpoint, body: dict[str, Any] | None = None, params: Mapping[str, str] | None = None
+    ) -> tuple[int, Any]:
         """One recorded request with this user's identity; obeys 429s when the user class does."""
         rate = self.contract.rate
         probe = self.obeys_retry_after and self.gate.before_send(self.settings.max_wait + 5)
         flags = (FLAG_PROBE | (FLAG_JUDGED_PROBE if self.gate.judged else 0)) if probe else 0
         if self.identity.stale():
             self.identity = login(self._send_anonymous, self.contract, self.identity.account, gevent.sleep)
-        url = endpoint.url(**params)
+        url = endpoint.url(**(params or {}))
         sent = time.time()
         with self.client.request(
             endpoint.method,
@@ -201,18 +205,18 @@ class MixedUser(_CloudNxUser):
         self.created: dict[str, tuple[Lifecycle, dict[str, str]]] = {}
 
     def _until_not_throttled(
-        self, endpoint: Endpoint, body: dict[str, Any] | None = None, **params: str
+        self, endpoint: Endpoint, body: dict[str, Any] | None = None, params: Mapping[str, str] | None = None
     ) -> tuple[int, Any]:
         for _ in range(5):  # bounded: a 429 is retried after its Retry-After, a few times at most
-            status, payload = self.call(endpoint, body, **params)
+            status, payload = self.call(endpoint, body, params)
             if status != self.contract.rate.exceeded_status:
                 return status, payload
         return status, payload
 
-    def _paced(self, endpoint: Endpoint, **params: str) -> tuple[int, Any]:
+    def _paced(self, endpoint: Endpoint, params: Mapping[str, str] | None = None) -> tuple[int, Any]:
         # Every request of the cycle takes its own slot of the schedule, not only the create.
         gevent.sleep(max(0.0, self.schedule.take() - time.monotonic()))
-        return self._until_not_throttled(endpoint, **params)
+        return self._until_not_throttled(endpoint, params=params)
 
     def step(self) -> None:
         life = random.choice(self.contract.lifecycles)  # noqa: S311 - a workload mix, not a secret
@@ -222,14 +226,14 @@ class MixedUser(_CloudNxUser):
         params = {name: str(created.get(pointer.strip("/"), "")) for name, pointer in life.id_params.items()}
         key = "/".join(params.values())
         self.created[key] = (life, params)
-        self._paced(life.get, **params)
+        self._paced(life.get, params)
         self._paced(life.list)
-        status, _ = self._paced(life.delete, **params)
+        status, _ = self._paced(life.delete, params)
         if status // 100 == 2:
             self.created.pop(key, None)
 
     def on_stop(self) -> None:
         for key, (life, params) in list(self.created.items()):
-            status, _ = self._until_not_throttled(life.delete, **params)
+            status, _ = self._until_not_throttled(life.delete, params=params)
             if status // 100 == 2:
                 self.created.pop(key, None)
