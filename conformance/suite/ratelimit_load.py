@@ -1,0 +1,89 @@
+"""Offer a measured request rate from one identity, spread over the three services, with several loops.
+
+A single loop cannot offer 30 req/s at loopback-plus-server latency (brief §6), so ``offer`` runs ``loops``
+threads, each paced to its share, each with its own connection, and reports the rate actually offered.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+import httpx
+
+__all__ = ["Offered", "Shot", "offer"]
+
+
+@dataclass(frozen=True)
+class Shot:
+    sent: float  # seconds since the start of the run
+    path: str
+    status: int
+    retry_after: str | None
+
+
+@dataclass
+class Offered:
+    shots: list[Shot] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        return len(self.shots) / self.seconds if self.seconds else 0.0
+
+    def statuses(self, status: int) -> list[Shot]:
+        return [s for s in self.shots if s.status == status]
+
+    def max_accepted_in_window(self, window: float, throttled: int) -> int:
+        """Most non-throttled requests sent inside any window of ``window`` seconds."""
+        accepted = sorted(s.sent for s in self.shots if s.status != throttled)
+        best, start = 0, 0
+        for end, stamp in enumerate(accepted):
+            while stamp - accepted[start] >= window:
+                start += 1
+            best = max(best, end - start + 1)
+        return best
+
+
+def offer(
+    base_url: str,
+    headers: dict[str, str],
+    paths: list[str],
+    rate: float,
+    seconds: float,
+    loops: int = 4,
+    timeout: float = 10.0,
+) -> Offered:
+    """Send to ``paths`` in rotation at ``rate`` req/s in total for ``seconds``; never retries."""
+    result = Offered()
+    lock = threading.Lock()
+    begin = time.perf_counter() + 0.05
+
+    def loop(index: int) -> None:
+        interval = loops / rate
+        with httpx.Client(base_url=base_url, headers=headers, timeout=timeout) as client:
+            n = 0
+            while True:
+                due = begin + n * interval + index * (interval / loops)  # loops interleave evenly
+                if due - begin >= seconds:
+                    return
+                delay = due - time.perf_counter()
+                if delay > 0:
+                    time.sleep(delay)
+                path = paths[(index + n * loops) % len(paths)]
+                sent = time.perf_counter() - begin
+                response = client.get(path)
+                with lock:
+                    result.shots.append(Shot(sent, path, response.status_code, response.headers.get("retry-after")))
+                n += 1
+
+    threads = [threading.Thread(target=loop, args=(i,), daemon=True) for i in range(loops)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # The offered rate is measured on the send times: a slow target or client shows up as a lower rate.
+    stamps = sorted(s.sent for s in result.shots)
+    result.seconds = (stamps[-1] - stamps[0] + 1.0 / rate) if stamps else seconds
+    return result

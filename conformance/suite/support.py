@@ -1,0 +1,172 @@
+"""Small helpers the protocol checks share: error assertions, ids that do not exist, page walks, raw clients.
+
+Nothing here knows a path, status or limit: everything comes from the contract (spec/openapi.yaml).
+"""
+
+# ruff: noqa: S101, PT018 - a broken rule is a plain assert with a message (docs/suite-internals.md)
+
+from __future__ import annotations
+
+import re
+import secrets
+import string
+import uuid
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import httpx
+
+import cloudnx_spec
+from conformance.client import ApiClient
+from conformance.contract import Contract
+from conformance.identities import Identity
+
+__all__ = [
+    "assert_error",
+    "auth_headers",
+    "describe",
+    "fresh_key",
+    "missing_id",
+    "normalise",
+    "path_param_schema",
+    "walk",
+]
+
+# Python tracebacks, file paths, framework names and SQL: internals an error must never show (OWASP API8:2023).
+LEAK_PATTERNS = (
+    re.compile(r"Traceback \(most recent call last\)"),
+    re.compile(r'File "[^"]+", line \d+'),
+    re.compile(r"\b(?:starlette|uvicorn|jsonschema|sqlalchemy|psycopg|werkzeug)\b", re.IGNORECASE),
+    re.compile(r"/(?:usr|srv|home|opt)/[\w./-]+\.py"),
+    re.compile(r"\b[A-Z]\w*(?:Error|Exception)\b:"),
+)
+
+
+def describe(response: httpx.Response) -> str:
+    """One line saying what was received, for failure messages."""
+    body = response.text[:300].replace("\n", "\\n")
+    return (
+        f"{response.request.method} {response.request.url.path} -> {response.status_code} "
+        f"[{response.headers.get('content-type', '-')}] {body}"
+    )
+
+
+def assert_error(response: httpx.Response, *, status: int | None = None) -> None:
+    """The seed's error shape: ``{"error": string}`` with a JSON Content-Type (seed, Request / response shape)."""
+    if status is not None:
+        assert response.status_code == status, f"expected {status}, received {describe(response)}"
+    assert response.status_code >= 400, f"expected an error status, received {describe(response)}"
+    media = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    assert media == "application/json" or media.endswith("+json"), (
+        f"an error must be JSON (seed: Responses are always JSON); Content-Type is {media!r}: {describe(response)}"
+    )
+    try:
+        body = response.json()
+    except ValueError as exc:
+        raise AssertionError(f"error body is not JSON: {describe(response)}") from exc
+    assert isinstance(body, dict) and isinstance(body.get("error"), str) and body["error"], (
+        f'error body must be {{"error": "human-readable explanation"}} (spec components.schemas.Error): '
+        f"{describe(response)}"
+    )
+
+
+def fresh_key() -> str:
+    """A new Idempotency-Key (a uuid4, as draft-ietf-httpapi-idempotency-key-header recommends)."""
+    return str(uuid.uuid4())
+
+
+def path_param_schema(contract: Contract, operation_id: str, param: str) -> dict[str, Any]:
+    info = contract.op(operation_id)
+    op = next(o for o in cloudnx_spec.operations() if o.operation_id == operation_id)
+    for raw in (*op.path_item_parameters, *info.raw.get("parameters", ())):
+        node = cloudnx_spec.resolve(raw["$ref"]) if "$ref" in raw else raw
+        if node.get("in") == "path" and node.get("name") == param:
+            schema = node.get("schema", {})
+            return dict(cloudnx_spec.resolve(schema["$ref"]) if "$ref" in schema else schema)
+    raise KeyError(f"{operation_id} has no path parameter {param}")
+
+
+def missing_id(contract: Contract, operation_id: str, param: str) -> str:
+    """A well-formed id for ``param`` that names nothing: the spec's prefix plus random characters."""
+    schema = path_param_schema(contract, operation_id, param)
+    prefix = str(schema.get("x-cloudnx-id-prefix", ""))
+    length = int(schema.get("maxLength", 20))
+    if prefix.isupper():
+        alphabet = string.ascii_uppercase + string.digits
+        return prefix + "".join(secrets.choice(alphabet) for _ in range(length - len(prefix)))
+    if prefix:
+        return prefix + secrets.token_hex(length)[: length - len(prefix)]
+    return "cnx-missing-" + secrets.token_hex(8)  # names (buckets): pattern [a-z0-9-]
+
+
+def normalise(text: str, ids: Mapping[str, str]) -> str:
+    """``text`` with each concrete id replaced by its parameter name, so two 404s can be compared byte for byte."""
+    for name, value in sorted(ids.items(), key=lambda item: -len(item[1])):
+        text = text.replace(value, f"<{name}>")
+    return text
+
+
+def walk(
+    client: ApiClient,
+    operation_id: str,
+    list_key: str,
+    *,
+    path_params: Mapping[str, str] | None = None,
+    limit: int | None = None,
+    max_pages: int = 200,
+) -> Iterator[tuple[httpx.Response, list[Any]]]:
+    """Every page of a list, following next_cursor; stops at ``max_pages`` (the check then reports it)."""
+    cursor: str | None = None
+    for _ in range(max_pages):
+        params: dict[str, Any] = {}
+        if limit is not None:
+            params["limit"] = limit
+        if cursor is not None:
+            params["cursor"] = cursor
+        response = client.call(operation_id, path_params=path_params, params=params)
+        assert response.status_code == 200, f"listing failed: {describe(response)}"
+        body = response.json()
+        yield response, list(body.get(list_key) or [])
+        cursor = body.get("next_cursor")
+        if cursor is None:
+            return
+
+
+def auth_headers(identity: Identity, auth: str) -> dict[str, str]:
+    """The headers an identity authenticates with, for the suite's own unpaced clients (rate-limit checks)."""
+    if auth == "cookie":
+        assert identity.cookie_header, f"{identity.name} has no session cookie"
+        return {"Cookie": identity.cookie_header}
+    assert identity.bearer, f"{identity.name} has no bearer token"
+    return {"Authorization": f"Bearer {identity.bearer}"}
+
+
+def documented(contract: Contract, operation_id: str, component: str) -> int:
+    """The status code ``operation_id`` documents with ``#/components/responses/<component>`` (e.g. Gone)."""
+    ref = f"#/components/responses/{component}"
+    for code, response in contract.op(operation_id).raw.get("responses", {}).items():
+        if code.isdigit() and response.get("$ref") == ref:
+            return int(code)
+    raise KeyError(f"{operation_id} documents no {component} response in spec/openapi.yaml")
+
+
+def one_of(contract: Contract, predicate: Any) -> str:
+    """The first operationId (document order) satisfying ``predicate(info)``."""
+    for info in contract.operations():
+        if predicate(info):
+            return info.operation_id
+    raise KeyError("no operation of spec/openapi.yaml matches")
+
+
+def bucket_name(label: str = "b") -> str:
+    """A fresh bucket name (spec BucketName: lower-case, digits, hyphens; globally unique)."""
+    return f"cnx-{label}-{secrets.token_hex(6)}"
+
+
+def made(make: Any, create: str, identity: Any, **fields: Any) -> dict[str, Any]:
+    """``make`` with the bucket name chosen here: buckets are named by the caller, not by a generated id."""
+    if create.startswith("buckets") and "name" not in fields:
+        fields["name"] = bucket_name()
+    elif create.startswith("bucket_") and "bucket_name" not in fields:
+        fields["bucket_name"] = made(make, "buckets_create", identity)["name"]
+    return dict(make(create, identity, **fields))

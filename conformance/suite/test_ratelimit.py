@@ -1,0 +1,178 @@
+"""Rate limit: 30 req/s per principal across auth, compute and storage together.
+
+Seed "Rate limits"; spec ``x-cloudnx-rate-limit``; RFC 6585 §4 (429); RFC 9110 §10.2.3 (Retry-After,
+delay-seconds). Fresh identities only (each has its own budget); the offered rate is measured, and a run that
+could not offer enough load is ``inconclusive``, never ``passed``.
+"""
+
+# ruff: noqa: S101, PT018 - a broken rule is a plain assert with a message (docs/suite-internals.md)
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from conformance.checks import check, inconclusive
+from conformance.suite.ratelimit_load import Offered, offer
+from conformance.suite.support import assert_error, auth_headers
+
+# One cheap authenticated read per service: the limit is shared across all three (x-cloudnx-rate-limit).
+READS = {"auth": "auth_me_get", "compute": "vpcs_list", "storage": "buckets_list"}
+
+
+@dataclass
+class Burst:
+    offered: Offered
+    bystander: list[int]
+    after_wait: httpx.Response | None
+    waited: float
+
+
+_BURSTS: dict[str, Burst] = {}
+
+
+def _paths(contract: Any) -> list[str]:
+    spec = contract.ext("rate-limit")
+    services = spec.get("shared_across_services", list(READS))
+    return [contract.url(READS[s]) for s in services if s in READS]
+
+
+@pytest.fixture
+def burst(contract: Any, target: Any, fresh_identity: Any) -> Burst:
+    """Twice the limit for two seconds from a fresh identity, while a second fresh identity reads slowly."""
+    if target.run_id in _BURSTS:
+        return _BURSTS[target.run_id]
+    spec = contract.ext("rate-limit")
+    limit, window, throttled = spec["requests_per_second"], spec["window_seconds"], spec["exceeded_status"]
+    noisy, quiet = fresh_identity(), fresh_identity()
+    bystander: list[int] = []
+    stop = threading.Event()
+
+    def quiet_reads() -> None:
+        with httpx.Client(base_url=target.base_url, headers=auth_headers(quiet.root, "cookie")) as client:
+            while not stop.is_set():
+                bystander.append(client.get(contract.url(READS["compute"])).status_code)
+                time.sleep(window / 4)
+
+    thread = threading.Thread(target=quiet_reads, daemon=True)
+    thread.start()
+    offered = offer(
+        target.base_url,
+        auth_headers(noisy.root, "cookie"),
+        _paths(contract),
+        rate=limit * 2,
+        seconds=2 * window,
+        loops=8,
+    )
+    stop.set()
+    thread.join()
+    after, waited = None, 0.0
+    hits = offered.statuses(throttled)
+    if hits and (hits[-1].retry_after or "").isdigit():
+        waited = float(hits[-1].retry_after or 0)
+        time.sleep(waited)
+        with httpx.Client(base_url=target.base_url, headers=auth_headers(noisy.root, "cookie")) as client:
+            after = client.get(contract.url(READS["storage"]))
+    _BURSTS[target.run_id] = Burst(offered, bystander, after, waited)
+    return _BURSTS[target.run_id]
+
+
+@check("RATE-OVER-LIMIT")
+def test_over_the_limit_across_services_is_throttled(burst: Burst, contract: Any) -> None:
+    spec = contract.ext("rate-limit")
+    limit, throttled = spec["requests_per_second"], spec["exceeded_status"]
+    if burst.offered.rate < limit * 1.3:
+        inconclusive(
+            f"offered only {burst.offered.rate:.1f} req/s; need > {limit * 1.3:.0f} to judge a {limit}/s limit"
+        )
+    hits = burst.offered.statuses(throttled)
+    assert hits, (
+        f"offered {burst.offered.rate:.1f} req/s for {burst.offered.seconds:.1f}s spread over "
+        f"{sorted({s.path for s in burst.offered.shots})}: never {throttled} (limit {limit}/s across services)"
+    )
+    most = burst.offered.max_accepted_in_window(spec["window_seconds"], throttled)
+    # 10 % slack for the difference between our send times and the target's arrival times.
+    assert most <= limit * 1.1, (
+        f"{most} requests accepted within one {spec['window_seconds']}s window (limit {limit})"
+    )
+
+
+@check("RATE-RETRY-AFTER-INTEGER")
+def test_retry_after_is_an_integer_number_of_seconds(burst: Burst, contract: Any) -> None:
+    spec = contract.ext("rate-limit")
+    hits = burst.offered.statuses(spec["exceeded_status"])
+    if not hits:
+        inconclusive("the burst was never throttled; RATE-OVER-LIMIT says why")
+    for shot in hits:
+        value = shot.retry_after
+        assert value is not None and re.fullmatch(r"\d+", value), (
+            f"{spec['exceeded_status']} on {shot.path} carries Retry-After {value!r}: the spec's form is "
+            f"{spec['retry_after']['form']} (RFC 9110 §10.2.3)"
+        )
+        assert int(value) >= spec["retry_after"]["at_least"], f"Retry-After {value} < {spec['retry_after']}"
+
+
+@check("ERR-SHAPE")
+def test_429_has_the_error_shape(contract: Any, target: Any, fresh_identity: Any) -> None:
+    spec = contract.ext("rate-limit")
+    headers = auth_headers(fresh_identity().root, "cookie")
+    with httpx.Client(base_url=target.base_url, headers=headers) as client:
+        for _ in range(spec["requests_per_second"] * 3):
+            response = client.get(contract.url(READS["compute"]))
+            if response.status_code == spec["exceeded_status"]:
+                assert_error(response)
+                return
+    inconclusive(f"{spec['requests_per_second'] * 3} back-to-back requests were never throttled")
+
+
+@check("RATE-WAIT-SUCCEEDS")
+def test_waiting_out_retry_after_succeeds(burst: Burst, contract: Any) -> None:
+    spec = contract.ext("rate-limit")
+    if burst.after_wait is None:
+        inconclusive("no 429 with a usable Retry-After to wait out; see RATE-OVER-LIMIT / RATE-RETRY-AFTER-INTEGER")
+    assert burst.after_wait.status_code != spec["exceeded_status"], (
+        f"waited the {burst.waited:.0f}s Retry-After asked for, still {burst.after_wait.status_code} "
+        f"(spec components.headers.Retry-After: waiting this long makes the next request succeed)"
+    )
+
+
+@check("RATE-OTHER-USER")
+def test_another_user_is_unaffected(burst: Burst, contract: Any) -> None:
+    spec = contract.ext("rate-limit")
+    if not burst.offered.statuses(spec["exceeded_status"]):
+        inconclusive("the noisy user was never throttled, so isolation between users was not exercised")
+    assert burst.bystander, "the bystander sent nothing"
+    assert spec["exceeded_status"] not in burst.bystander, (
+        f"a user sending ~4 req/s was throttled while another user flooded (scope: {spec['scope']}): "
+        f"{burst.bystander}"
+    )
+
+
+@check("RATE-UNDER-LIMIT")
+def test_steady_rate_just_under_the_limit_is_never_throttled(contract: Any, target: Any, fresh_identity: Any) -> None:
+    spec = contract.ext("rate-limit")
+    limit = spec["requests_per_second"]
+    steady = limit - 2  # "a steady rate just under the limit (28 req/s)", issue 5
+    identity = fresh_identity()
+    time.sleep(spec["window_seconds"])  # the bootstrap's own requests leave the window first
+    offered = offer(
+        target.base_url,
+        auth_headers(identity.root, "cookie"),
+        _paths(contract),
+        rate=steady,
+        seconds=3 * spec["window_seconds"],
+        loops=4,
+    )
+    if offered.rate < steady * 0.9:
+        inconclusive(f"offered only {offered.rate:.1f} req/s of the planned {steady}")
+    hits = offered.statuses(spec["exceeded_status"])
+    assert not hits, (
+        f"{len(hits)} of {len(offered.shots)} requests throttled at a steady {offered.rate:.1f} req/s, "
+        f"under the documented {limit}/s; first at {hits[0].sent:.2f}s on {hits[0].path}"
+    )

@@ -1,0 +1,131 @@
+"""SigV4 on the API: a correctly signed request is accepted; any single-field change, a clock skew beyond the
+spec's window, or a wrong region/service is rejected.
+
+Seed "Access keys + SigV4" (region in-mum, service cloudnx); spec ``components.securitySchemes.sigv4``
+(``x-cloudnx-sigv4``: required signed headers, clock skew); AWS Signature Version 4 specification.
+"""
+
+# ruff: noqa: S101 - a broken rule is a plain assert with a message (docs/suite-internals.md)
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+from unittest import mock
+
+import httpx
+
+from conformance.checks import check
+from conformance.sigv4 import sign, sigv4_scheme
+from conformance.suite.support import describe, documented
+
+Mutation = Callable[[httpx.Request], httpx.Request]
+
+
+def _signed(
+    raw: httpx.Client,
+    identity: Any,
+    method: str,
+    path: str,
+    *,
+    content: bytes = b"",
+    params: dict[str, str] | None = None,
+    when: dt.datetime | None = None,
+    region: str | None = None,
+    service: str | None = None,
+) -> httpx.Request:
+    headers = {"Content-Type": "application/json"} if content else {}
+    request = raw.build_request(method, path, params=params, content=content or None, headers=headers)
+    if when is None:
+        return sign(request, identity.access_key_id, identity.secret, region=region, service=service)
+    with mock.patch("botocore.auth.get_current_datetime", return_value=when.replace(tzinfo=None)):
+        return sign(request, identity.access_key_id, identity.secret, region=region, service=service)
+
+
+def _clone(
+    request: httpx.Request,
+    *,
+    method: str | None = None,
+    url: httpx.URL | None = None,
+    content: bytes | None = None,
+    headers: dict[str, str] | None = None,
+) -> httpx.Request:
+    merged = dict(request.headers)
+    merged.update(headers or {})
+    merged.pop("content-length", None)
+    return httpx.Request(
+        method or request.method,
+        url or request.url,
+        headers=merged,
+        content=request.content if content is None else content,
+    )
+
+
+@check("SIGV4-ACCEPTED")
+def test_signed_request_is_accepted_on_every_service(raw: httpx.Client, alice: Any, contract: Any) -> None:
+    for operation_id in ("auth_me_get", "vpcs_list", "buckets_list"):
+        response = raw.send(_signed(raw, alice.admin, "GET", contract.url(operation_id)))
+        assert response.status_code == contract.op(operation_id).success_status, (
+            f"a request signed by botocore's SigV4 signer must be accepted: {describe(response)}"
+        )
+
+
+@check("SIGV4-MUTATION")
+def test_every_single_field_change_is_rejected(raw: httpx.Client, alice: Any, bob: Any, contract: Any) -> None:
+    path = contract.url("vpcs_list")
+    body = b'{"name": "cnx-sig", "cidr_block": "10.9.0.0/16"}'
+    base = _signed(raw, alice.admin, "GET", path, params={"limit": "5"})
+    post = _signed(raw, alice.admin, "POST", contract.url("teams_create"), content=body)
+    date = base.headers["x-amz-date"]
+    later = (dt.datetime.strptime(date, "%Y%m%dT%H%M%SZ") + dt.timedelta(seconds=1)).strftime("%Y%m%dT%H%M%SZ")
+    auth = base.headers["authorization"]
+    signature = auth.rsplit("Signature=", 1)[1]
+    flipped = signature[:-1] + ("0" if signature[-1] != "0" else "1")
+    mutations: dict[str, httpx.Request] = {
+        "method": _clone(base, method="POST"),
+        "path": _clone(base, url=base.url.copy_with(path=contract.url("teams_list"))),
+        "query": _clone(base, url=base.url.copy_with(params={"limit": "6"})),
+        "x-amz-date": _clone(base, headers={"x-amz-date": later}),
+        "host": _clone(base, headers={"host": "evil.example"}),
+        "signature": _clone(base, headers={"authorization": auth.replace(signature, flipped)}),
+        "access key": _clone(
+            base, headers={"authorization": auth.replace(alice.admin.access_key_id, bob.admin.access_key_id)}
+        ),
+        "body": _clone(post, content=body.replace(b"cnx-sig", b"cnx-evil")),
+    }
+    for field, request in mutations.items():
+        response = raw.send(request)
+        assert response.status_code == documented(contract, "vpcs_list", "Unauthorized"), (
+            f"a signed request with its {field} changed after signing must be refused: {describe(response)}"
+        )
+
+
+@check("SIGV4-SKEW")
+def test_clock_skew_beyond_the_window_is_rejected(raw: httpx.Client, alice: Any, contract: Any) -> None:
+    skew = sigv4_scheme()["clock_skew_seconds"]
+    now = dt.datetime.now(dt.UTC)
+    path = contract.url("auth_me_get")
+    for offset in (skew + 120, -(skew + 120)):
+        response = raw.send(_signed(raw, alice.admin, "GET", path, when=now + dt.timedelta(seconds=offset)))
+        assert response.status_code == documented(contract, "auth_me_get", "Unauthorized"), (
+            f"X-Amz-Date {offset:+d}s from now is outside ±{skew}s: {describe(response)}"
+        )
+    for offset in (skew - 120, -(skew - 120)):
+        response = raw.send(_signed(raw, alice.admin, "GET", path, when=now + dt.timedelta(seconds=offset)))
+        assert response.status_code == contract.op("auth_me_get").success_status, (
+            f"X-Amz-Date {offset:+d}s from now is inside ±{skew}s and must be accepted: {describe(response)}"
+        )
+
+
+@check("SIGV4-SCOPE")
+def test_wrong_region_or_service_is_rejected(raw: httpx.Client, alice: Any, contract: Any) -> None:
+    scheme = sigv4_scheme()
+    path = contract.url("auth_me_get")
+    wrong = {"region": ("us-east-1", scheme["service"]), "service": (scheme["region"], "s3")}
+    for what, (region, service) in wrong.items():
+        response = raw.send(_signed(raw, alice.admin, "GET", path, region=region, service=service))
+        assert response.status_code == documented(contract, "auth_me_get", "Unauthorized"), (
+            f"signed for {what} {region}/{service}, the API is {scheme['region']}/{scheme['service']}: "
+            f"{describe(response)}"
+        )

@@ -1,0 +1,160 @@
+"""Status semantics: 201 on create, created readable at once, deleted gone, 409 conflicts, 410 expiry, 403 deny.
+
+Seed "Status codes"; the statuses themselves come from each operation's documented responses.
+"""
+
+# ruff: noqa: S101 - a broken rule is a plain assert with a message (docs/suite-internals.md)
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from conformance.checks import check
+from conformance.suite.support import bucket_name, describe, documented, made, missing_id
+
+# Resource kinds (create operationIds) the status checks create; dependencies are made by the framework.
+KINDS = (
+    "vpcs_create",
+    "firewalls_create",
+    "volumes_create",
+    "iam_policies_create",
+    "iam_users_create",
+    "teams_create",
+    "buckets_create",
+    "instances_create",
+    "eips_allocate",
+    "load_balancers_create",
+)
+
+
+def _link(contract: Any, create: str, suffixes: tuple[str, ...]) -> str:
+    for target in contract.op(create).links.values():
+        if target.endswith(suffixes):
+            return str(target)
+    raise KeyError(f"{create} has no link ending in {suffixes}")
+
+
+def _params(contract: Any, operation_id: str, created: dict[str, Any]) -> dict[str, str]:
+    params = contract.op(operation_id).path_params
+    return {params[-1]: str(created.get("id", created.get("name")))}
+
+
+@check("STATUS-CREATE-201")
+@pytest.mark.parametrize("create", KINDS)
+def test_create_answers_its_documented_201(api: Any, alice: Any, contract: Any, make: Any, create: str) -> None:
+    # make() sends the create with the spec's example body and asserts the documented success status.
+    created = made(make, create, alice.root)
+    assert created.get("id") or created.get("name"), f"{create}: the created resource has no id: {created}"
+    assert contract.op(create).success_status == documented_success(contract, create)
+
+
+def documented_success(contract: Any, create: str) -> int:
+    return min(code for code in contract.op(create).statuses if 200 <= code < 300)
+
+
+@check("STATE-CREATED-AVAILABLE")
+@pytest.mark.parametrize("create", KINDS)
+def test_created_resource_is_readable_at_once(api: Any, alice: Any, contract: Any, make: Any, create: str) -> None:
+    created = made(make, create, alice.root)
+    get = _link(contract, create, ("_get",))
+    response = api(alice.root).call(get, path_params=_params(contract, get, created))
+    assert response.status_code == contract.op(get).success_status, (
+        f"{create} answered {created}, but {get} right after: {describe(response)}"
+    )
+    body = response.json()
+    for key in ("id", "name", "account_id"):
+        if key in created:
+            assert body.get(key) == created[key], f"{get} disagrees with {create} on {key}: {describe(response)}"
+
+
+@check("STATE-DELETED-GONE")
+@pytest.mark.parametrize("create", KINDS)
+def test_deleted_resource_stays_gone(api: Any, alice: Any, contract: Any, make: Any, create: str) -> None:
+    root = api(alice.root)
+    created = made(make, create, alice.root)
+    get = _link(contract, create, ("_get",))
+    delete = _link(contract, create, ("_delete", "_release", "_revoke"))
+    deleted = root.call(delete, path_params=_params(contract, delete, created))
+    assert deleted.status_code == contract.op(delete).success_status, f"delete failed: {describe(deleted)}"
+    # Instances pass through shutting-down (x-cloudnx-state-machines.instance.final): poll briefly for the 404.
+    not_found = documented(contract, get, "NotFound")
+    deadline = time.monotonic() + 10.0
+    while True:
+        response = root.call(get, path_params=_params(contract, get, created))
+        if response.status_code == not_found or time.monotonic() > deadline:
+            break
+        assert response.status_code != contract.op(get).success_status or create == "instances_create", (
+            f"{create}: deleted, yet {get} still answers: {describe(response)}"
+        )
+        time.sleep(0.5)
+    assert response.status_code == not_found, f"deleted {created.get('id')}, {get} answers {describe(response)}"
+
+
+@check("STATUS-CONFLICT-409")
+def test_real_conflicts_answer_409(api: Any, alice: Any, bob: Any, contract: Any, make: Any) -> None:
+    root = api(alice.root)
+    # Bucket names are globally unique (spec BucketName), so even another account's name is taken.
+    bucket = make("buckets_create", alice.root, name=bucket_name())
+    again = api(bob.root).call("buckets_create", json={"name": bucket["name"]})
+    assert again.status_code == documented(contract, "buckets_create", "Conflict"), (
+        f"bucket name {bucket['name']} is taken: {describe(again)}"
+    )
+    # A VPC in use by a firewall cannot be deleted.
+    firewall = make("firewalls_create", alice.root)
+    busy = root.call("vpcs_delete", path_params={"vpc_id": firewall["vpc_id"]})
+    assert busy.status_code == documented(contract, "vpcs_delete", "Conflict"), (
+        f"VPC {firewall['vpc_id']} is used by firewall {firewall['id']}: {describe(busy)}"
+    )
+
+
+@check("STATUS-GONE-410")
+def test_expired_invite_and_pending_token_answer_410(
+    api: Any, alice: Any, bob: Any, contract: Any, make: Any
+) -> None:
+    lifetimes = contract.ext("lifetimes")
+    ttl = max(lifetimes["invite_ttl_seconds"]["minimum"], lifetimes["pending_token_ttl_seconds"]["minimum"])
+    team = make("teams_create", alice.root)
+    invite = make("team_invites_create", alice.root, team_id=team["id"], email=bob.email, ttl_seconds=ttl)
+    pending = make("pending_tokens_create", alice.root, purpose="email_verification", ttl_seconds=ttl)
+    time.sleep(ttl + 1.0)
+    accept = api(bob.root).call(
+        "team_invites_accept", path_params={"invite_id": invite["id"]}, json={"token": invite["token"]}
+    )
+    assert accept.status_code == documented(contract, "team_invites_accept", "Gone"), (
+        f"invite expired {ttl}s after creation (ttl_seconds={ttl}): {describe(accept)}"
+    )
+    got = api(alice.root).call("pending_tokens_get", path_params={"pending_id": pending["id"]})
+    assert got.status_code == documented(contract, "pending_tokens_get", "Gone"), (
+        f"pending token expired (ttl_seconds={ttl}): {describe(got)}"
+    )
+    confirm = api(alice.root).call(
+        "pending_tokens_confirm", path_params={"pending_id": pending["id"]}, json={"token": pending["token"]}
+    )
+    assert confirm.status_code == documented(contract, "pending_tokens_confirm", "Gone"), (
+        f"confirming an expired pending token: {describe(confirm)}"
+    )
+
+
+@check("STATUS-IAM-DENY-403")
+def test_iam_deny_answers_403_before_lookup(api: Any, alice: Any, contract: Any, make: Any) -> None:
+    # The restricted user may only *_get and *_list (docs/suite-internals.md); authorization precedes lookup
+    # (spec x-cloudnx-iam-scheme.authorize_before_lookup), so a missing id is denied the same way.
+    restricted = api(alice.restricted)
+    vpc = make("vpcs_create", alice.root)
+    readable = restricted.call("vpcs_get", path_params={"vpc_id": vpc["id"]})
+    assert readable.status_code == contract.op("vpcs_get").success_status, f"allowed read: {describe(readable)}"
+    attempts = [
+        ("vpcs_create", {}, contract.op("vpcs_create").request_example),
+        ("vpcs_delete", {"vpc_id": vpc["id"]}, None),
+        ("vpcs_delete", {"vpc_id": missing_id(contract, "vpcs_delete", "vpc_id")}, None),
+    ]
+    for operation_id, params, body in attempts:
+        response = restricted.call(operation_id, path_params=params, json=body)
+        assert response.status_code == documented(contract, operation_id, "Forbidden"), (
+            f"{operation_id} is not allowed by the restricted user's policy: {describe(response)}"
+        )
+    still = api(alice.root).call("vpcs_get", path_params={"vpc_id": vpc["id"]})
+    assert still.status_code == contract.op("vpcs_get").success_status, f"a denied delete deleted: {describe(still)}"

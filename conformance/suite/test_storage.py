@@ -1,0 +1,95 @@
+"""Storage data plane: boto3 round trip, presigned URLs that work then expire, per-bucket keys scoped.
+
+Seed "SDKs" (the AWS SDK for S3 is fully compatible); spec ``x-cloudnx-s3-data-plane`` and
+``buckets_presign`` (expires_in bounds, 403 once expired); ``x-cloudnx-lifetimes.presign_*``.
+"""
+
+# ruff: noqa: S101, PT018 - a broken rule is a plain assert with a message (docs/suite-internals.md)
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+import pytest
+from botocore.exceptions import ClientError
+
+from conformance.checks import check
+from conformance.suite.support import bucket_name, describe, documented, made
+
+
+def _bucket_with_key(make: Any, alice: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    bucket = make("buckets_create", alice.root, name=bucket_name())
+    key = made(make, "bucket_keys_create", alice.root, bucket_name=bucket["name"], permission="read-write")
+    return bucket, key
+
+
+@check("S3-ROUNDTRIP")
+def test_boto3_round_trip(make: Any, alice: Any, s3: Any) -> None:
+    bucket, key = _bucket_with_key(make, alice)
+    client = s3(key)
+    payload = b"cloudnx conformance \x00\xff round trip"
+    client.put_object(Bucket=bucket["name"], Key="dir/object.bin", Body=payload)
+    assert client.get_object(Bucket=bucket["name"], Key="dir/object.bin")["Body"].read() == payload
+    listed = client.list_objects_v2(Bucket=bucket["name"]).get("Contents", [])
+    assert [o["Key"] for o in listed] == ["dir/object.bin"], f"ListObjectsV2 shows {listed}"
+    client.delete_object(Bucket=bucket["name"], Key="dir/object.bin")
+    with pytest.raises(ClientError) as gone:
+        client.get_object(Bucket=bucket["name"], Key="dir/object.bin")
+    assert gone.value.response["Error"]["Code"] == "NoSuchKey", gone.value.response
+
+
+@check("S3-PRESIGN-EXPIRY")
+def test_presigned_url_works_then_expires(api: Any, make: Any, alice: Any, s3: Any, contract: Any) -> None:
+    bucket, key = _bucket_with_key(make, alice)
+    s3(key).put_object(Bucket=bucket["name"], Key="p.txt", Body=b"presigned")
+    lifetime = int(contract.ext("lifetimes")["presign_min_seconds"]) + 1
+    reply = api(alice.root).call(
+        "buckets_presign",
+        path_params={"bucket_name": bucket["name"]},
+        json={"method": "GET", "key": "p.txt", "expires_in": lifetime, "access_key_id": key["id"]},
+    )
+    assert reply.status_code == contract.op("buckets_presign").success_status, describe(reply)
+    url = reply.json()["url"]
+    with httpx.Client(timeout=10) as plain:
+        fresh = plain.get(url)
+        assert fresh.status_code == 200 and fresh.content == b"presigned", f"fresh presigned URL: {describe(fresh)}"
+        time.sleep(lifetime + 1.5)
+        stale = plain.get(url)
+    expired = contract.ext("s3-data-plane")["presigned_expired_status"]
+    assert stale.status_code == expired, f"a presigned URL {lifetime}s old must answer {expired}: {describe(stale)}"
+
+
+@check("S3-PRESIGN-BOUNDS")
+def test_presign_expiry_outside_bounds_is_rejected(api: Any, make: Any, alice: Any, contract: Any) -> None:
+    bucket, key = _bucket_with_key(make, alice)
+    lifetimes = contract.ext("lifetimes")
+    for expires_in in (lifetimes["presign_min_seconds"] - 1, -1, lifetimes["presign_max_seconds"] + 1):
+        reply = api(alice.root).call(
+            "buckets_presign",
+            path_params={"bucket_name": bucket["name"]},
+            json={"method": "GET", "key": "k", "expires_in": expires_in, "access_key_id": key["id"]},
+        )
+        assert reply.status_code == documented(contract, "buckets_presign", "BadRequest"), (
+            f"expires_in={expires_in} is outside {lifetimes['presign_min_seconds']}.."
+            f"{lifetimes['presign_max_seconds']}: {describe(reply)}"
+        )
+
+
+@check("S3-KEY-SCOPE")
+def test_bucket_key_only_opens_its_own_bucket(make: Any, alice: Any, s3: Any) -> None:
+    mine, key = _bucket_with_key(make, alice)
+    other, other_key = _bucket_with_key(make, alice)
+    s3(other_key).put_object(Bucket=other["name"], Key="secret.txt", Body=b"not yours")
+    client = s3(key)
+    for attempt in (
+        lambda: client.get_object(Bucket=other["name"], Key="secret.txt"),
+        lambda: client.put_object(Bucket=other["name"], Key="planted.txt", Body=b"x"),
+        lambda: client.list_objects_v2(Bucket=other["name"]),
+    ):
+        with pytest.raises(ClientError) as denied:
+            attempt()
+        assert denied.value.response["Error"]["Code"] == "AccessDenied", (
+            f"a key of bucket {mine['name']} reached bucket {other['name']}: {denied.value.response['Error']}"
+        )
