@@ -14,7 +14,9 @@ from typing import Any
 from cloudnx_load.contract import contract
 from cloudnx_load.verdict import Thresholds
 
-__all__ = ["Settings", "add_options"]
+__all__ = ["KINDS", "Settings", "add_options"]
+
+KINDS = ("hammer", "polite", "quiet", "mixed")
 
 # (option, type, default, help). Factors multiply the spec's rate limit.
 _OPTIONS: tuple[tuple[str, type, Any, str], ...] = (
@@ -40,6 +42,13 @@ _OPTIONS: tuple[tuple[str, type, Any, str], ...] = (
         0,
         "judge against this limit instead of the spec's (0 = the spec's); only for targets "
         "deliberately configured otherwise",
+    ),
+    (
+        "mix",
+        str,
+        "2:1:1:1",
+        "user class weights hammer:polite:quiet:mixed (Locust's class weights; name classes "
+        "on the command line to run only some)",
     ),
     ("config", str, "", "the suite's TOML target config; its [[accounts]] are used before signing up new ones"),
     ("report-dir", str, "reports/load", "where summary.json, summary.md and rates.png go (master/local only)"),
@@ -74,6 +83,7 @@ class Settings:
     warmup: float = 2.0
     max_wait: float = 10.0
     limit: int = 0
+    mix: str = "2:1:1:1"
     config: str = ""
     report_dir: str = "reports/load"
     run_tag: str = ""
@@ -95,6 +105,13 @@ class Settings:
             raise ValueError("--cnx-loops must be 1..64")
         if self.max_wait < 1:
             raise ValueError("--cnx-max-wait must be >= 1 second")
+        self.weights()
+
+    def weights(self) -> dict[str, int]:
+        parts = self.mix.split(":")
+        if len(parts) != len(KINDS) or not all(p.isdigit() for p in parts) or not any(int(p) for p in parts):
+            raise ValueError(f"--cnx-mix wants four whole weights hammer:polite:quiet:mixed, got {self.mix!r}")
+        return dict(zip(KINDS, (int(p) for p in parts), strict=True))
 
     @property
     def rate_limit(self) -> int:

@@ -67,9 +67,16 @@ def _options(parser: Any, **_: Any) -> None:
 
 
 def _init(environment: Environment, **_: Any) -> None:
-    Settings.from_options(environment.parsed_options)  # fail fast on a bad --cnx-* value, on every node
+    settings = Settings.from_options(environment.parsed_options)  # fail fast on a bad --cnx-*, on every node
     contract()  # ... and on a spec the scenarios cannot use
     runner = environment.runner
+    if not isinstance(runner, WorkerRunner):
+        # The master (or the local runner) dispatches users by class weight: apply --cnx-mix there.
+        weights = settings.weights()
+        for user_class in environment.user_classes:
+            kind = getattr(user_class, "kind", "")
+            if kind in weights:
+                user_class.weight = weights[kind]
     if isinstance(runner, MasterRunner):
         runner.register_message(_FINAL, _on_final)
 

@@ -122,7 +122,7 @@ def _possible_in_window(
     return counts
 
 
-def _user(record: UserRecord, t: Thresholds) -> tuple[UserStats, list[str], list[int]]:
+def _user(record: UserRecord, t: Thresholds, ramp_end: float) -> tuple[UserStats, list[str], list[int]]:
     events = sorted(record.events, key=lambda e: e.sent)
     stats = UserStats(record.user, record.kind, requests=len(events))
     sent = np.array([e.sent for e in events], dtype=float)
@@ -147,7 +147,8 @@ def _user(record: UserRecord, t: Thresholds) -> tuple[UserStats, list[str], list
             stats.probes_judged += 1
             stats.probes_failed += event.status == t.throttled_status
     if events:
-        start = events[0].sent + (t.warmup if record.kind == "hammer" else 0.0)
+        # A hammer user's steady span starts once every user is up (bootstraps load the target) plus a warm-up.
+        start = max(events[0].sent, ramp_end) + t.warmup if record.kind == "hammer" else events[0].sent
         stats.steady_seconds = max(0, math.floor(events[-1].sent - start))
         span = (sent >= start) & (sent < start + stats.steady_seconds)
         if stats.steady_seconds:
@@ -190,8 +191,9 @@ def judge(
             reasons.append(f"users {owners[record.identity]} and {record.user} share one identity")
         owners.setdefault(record.identity, record.user)
     all_stats = []
+    ramp_end = max((min(e.sent for e in r.events) for r in records if r.events), default=0.0)
     for record in records:
-        stats, bad_values, _ = _user(record, t)
+        stats, bad_values, _ = _user(record, t, ramp_end)
         all_stats.append(stats)
         _judge_user(checks, stats, bad_values, t, cpu_warning)
     for check in checks.values():
