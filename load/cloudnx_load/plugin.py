@@ -23,6 +23,7 @@ from locust.runners import WORKER_REPORT_INTERVAL, MasterRunner, WorkerRunner
 
 import cloudnx_spec
 from cloudnx_load.contract import contract
+from cloudnx_load.identity import load_accounts
 from cloudnx_load.options import Settings, add_options
 from cloudnx_load.records import Recorder
 from cloudnx_load.report import write_report
@@ -69,6 +70,8 @@ def _options(parser: Any, **_: Any) -> None:
 def _init(environment: Environment, **_: Any) -> None:
     settings = Settings.from_options(environment.parsed_options)  # fail fast on a bad --cnx-*, on every node
     contract()  # ... and on a spec the scenarios cannot use
+    if settings.config:
+        load_accounts(settings.config)  # ... and on a bad suite config (the suite's ConfigError says what to fix)
     runner = environment.runner
     if not isinstance(runner, WorkerRunner):
         # The master (or the local runner) dispatches users by class weight: apply --cnx-mix there.

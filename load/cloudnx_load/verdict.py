@@ -49,6 +49,7 @@ class Thresholds:
 class UserStats:
     user: str
     kind: str
+    identity: str  # digest of the account's email: lets a report be matched to configured accounts
     requests: int = 0
     accepted: int = 0
     throttled: int = 0
@@ -124,7 +125,7 @@ def _possible_in_window(
 
 def _user(record: UserRecord, t: Thresholds, ramp_end: float) -> tuple[UserStats, list[str], list[int]]:
     events = sorted(record.events, key=lambda e: e.sent)
-    stats = UserStats(record.user, record.kind, requests=len(events))
+    stats = UserStats(record.user, record.kind, record.identity, requests=len(events))
     sent = np.array([e.sent for e in events], dtype=float)
     received = np.array([e.received for e in events], dtype=float)
     status = np.array([e.status for e in events], dtype=np.int64)

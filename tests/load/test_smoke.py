@@ -3,10 +3,12 @@ code on deliberately broken limiters (killmatrix variants), and works headless, 
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 from cloudnx_load import EXIT_CODES
@@ -111,3 +113,27 @@ def test_web_ui_mode_writes_the_verdict(serve, tmp_path: Path) -> None:
     run = run_locust(locust_command(host, tmp_path, *ui), tmp_path)
     assert run.returncode == EXIT_CODES["pass"], run.output[-4000:]
     assert {u["kind"] for u in run.summary["users"]} == {"quiet", "mixed"}
+
+
+def test_identities_from_the_suite_config(serve, tmp_path: Path) -> None:
+    """Accounts listed in the suite's TOML config are logged into instead of signing up new ones."""
+    host = serve(REFERENCE)
+    accounts = [(f"cnx-load-config-{i}-{free_port()}@example.com", "correct horse battery staple") for i in range(2)]
+    for email, password in accounts:
+        assert httpx.post(f"{host}/auth/signup", json={"email": email, "password": password}).status_code == 201
+    config = tmp_path / "target.toml"
+    config.write_text(
+        f'[target]\nurl = "{host}"\n'
+        + "".join(
+            f'\n[[accounts]]\nname = "a{i}"\nemail = "{e}"\npassword = "{p}"\n' for i, (e, p) in enumerate(accounts)
+        )
+    )
+    run = run_locust(
+        locust_command(
+            host, tmp_path, "--headless", "-u", "2", "-r", "2", "-t", "4s", "--cnx-config", str(config), "QuietUser"
+        ),
+        tmp_path,
+    )
+    assert run.returncode == EXIT_CODES["pass"], run.output[-4000:]
+    digests = {hashlib.sha256(email.encode()).hexdigest()[:12] for email, _ in accounts}
+    assert {u["identity"] for u in run.summary["users"]} == digests
