@@ -2,7 +2,7 @@
 
 State machine ``x-cloudnx-state-machines.snapshot``, settled lazily from ``_transition_at`` like instances.
 A snapshot records the volume's size at the time it was taken; deleting it leaves volumes made from it alone.
-Snapshot storage is metered in GiB-seconds from creation to deletion.
+Snapshot storage is metered in GiB-hours from creation to deletion.
 """
 
 from __future__ import annotations
@@ -13,20 +13,26 @@ from reference_server.store import Record
 
 from .common import KIND_SNAPSHOT, KIND_VOLUME, account_of, deleted, ensure_quota, iso, owned_or_404, owned_or_422
 
-__all__ = ["settled_snapshot"]
+__all__ = ["flush_snapshots", "settled_snapshot"]
 
-_METRIC = "snapshot-gib-seconds"
+_METRIC = "snapshot-gib-hours"
 
 
 def _settle(ctx: ServerContext, snapshot: Record) -> Record:
     now = ctx.clock()
     start = float(snapshot.get("_billed_at") or now)
     if now > start:
-        ctx.usage.record(snapshot["account_id"], "compute", _METRIC, snapshot["size_gib"] * (now - start))
+        ctx.usage.record(snapshot["account_id"], "compute", _METRIC, snapshot["size_gib"] * (now - start) / 3600)
     changes: dict[str, object] = {"_billed_at": now}
     if snapshot["state"] == "pending" and now >= float(snapshot["_transition_at"]):
         changes["state"] = "completed"
     return ctx.store.update(KIND_SNAPSHOT, snapshot["id"], **changes)
+
+
+def flush_snapshots(ctx: ServerContext, account_id: str) -> None:
+    """Meter (and settle) every snapshot of the account up to now."""
+    for snapshot in ctx.store.scan(KIND_SNAPSHOT, account_id):
+        _settle(ctx, snapshot)
 
 
 def settled_snapshot(call: Call, snapshot_id: str, missing_status: int = 404) -> Record:

@@ -3,7 +3,7 @@
 State machine ``x-cloudnx-state-machines.volume``: available -> in-use (volumes_attach) -> available
 (volumes_detach or instance termination). Attaching needs an available volume and a running or stopped
 instance (409 otherwise); an unknown instance or a taken device is 422. An attached volume cannot be deleted
-(409). Size only grows (422). Storage is metered in GiB-seconds per volume type for billing.
+(409). Size only grows (422). Storage is metered in GiB-hours per volume type for billing.
 """
 
 from __future__ import annotations
@@ -18,24 +18,30 @@ from .common import KIND_INSTANCE, KIND_VOLUME, account_of, deleted, ensure_quot
 from .machine import settle
 from .snapshots import settled_snapshot
 
-__all__ = ["meter_gib_seconds"]
+__all__ = ["flush_volumes", "meter_gib_hours"]
 
 # Devices /dev/vdb../dev/vdz (components/schemas/VolumeAttach.device); vda is the root disk.
 _DEVICES = [f"/dev/vd{c}" for c in "bcdefghijklmnopqrstuvwxyz"]
 _ATTACHABLE = ("running", "stopped")
 
 
-def meter_gib_seconds(ctx: ServerContext, kind: str, record: Record, metric: str) -> Record:
-    """Record the GiB-seconds held since the last metering and move the mark to now."""
+def meter_gib_hours(ctx: ServerContext, kind: str, record: Record, metric: str) -> Record:
+    """Record the GiB-hours held since the last metering and move the mark to now."""
     now = ctx.clock()
     start = float(record.get("_billed_at") or now)
     if now > start:
-        ctx.usage.record(record["account_id"], "compute", metric, record["size_gib"] * (now - start))
+        ctx.usage.record(record["account_id"], "compute", metric, record["size_gib"] * (now - start) / 3600)
     return ctx.store.update(kind, record["id"], _billed_at=now)
 
 
 def _metered(ctx: ServerContext, volume: Record) -> Record:
-    return meter_gib_seconds(ctx, KIND_VOLUME, volume, f"volume-gib-seconds:{volume['volume_type']}")
+    return meter_gib_hours(ctx, KIND_VOLUME, volume, f"volume-gib-hours:{volume['volume_type']}")
+
+
+def flush_volumes(ctx: ServerContext, account_id: str) -> None:
+    """Meter every volume of the account up to now (before an invoice is computed)."""
+    for volume in ctx.store.scan(KIND_VOLUME, account_id):
+        _metered(ctx, volume)
 
 
 def _volume(call: Call) -> Record:

@@ -2,7 +2,7 @@
 
 Buckets are stored under their name (``id == name``, docs/server-internals.md "Store"), so global uniqueness is
 one ``get``. A bucket record carries its object counters (``object_count``, ``size_bytes``); the data plane keeps
-them exact on every write and meters stored bytes for billing (``storage-byte-seconds``).
+them exact on every write and meters stored bytes for billing (``storage-gib-hours``).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ __all__ = [
     "KIND_OBJECT",
     "STORAGE_METRIC",
     "data_plane",
+    "flush_storage_usage",
     "iso",
     "meter_storage",
     "owned_bucket",
@@ -30,7 +31,8 @@ __all__ = [
 KIND_BUCKET = "bucket"
 KIND_KEY = "bucket_key"
 KIND_OBJECT = "s3_object"
-STORAGE_METRIC = "storage-byte-seconds"
+STORAGE_METRIC = "storage-gib-hours"
+_GIB_HOUR = 1024**3 * 3600  # byte-seconds in one GiB-hour
 
 
 def iso(timestamp: float) -> str:
@@ -56,10 +58,18 @@ def owned_bucket(call: Call) -> Record:
     return record
 
 
+def flush_storage_usage(ctx: ServerContext, account_id: str) -> None:
+    """Bill every bucket of the account up to now (see reference_server.compute.metering for why)."""
+    for bucket in ctx.store.scan(KIND_BUCKET, account_id):
+        meter_storage(ctx, bucket)
+
+
 def meter_storage(ctx: ServerContext, bucket: Record, **changes: Any) -> Record:
     """Bill the bytes held since the last mark, then apply ``changes`` (new counters) with a fresh mark."""
     now = ctx.clock()
     start = float(bucket.get("_billed_at") or now)
     if now > start and bucket["size_bytes"] > 0:
-        ctx.usage.record(bucket["account_id"], "storage", STORAGE_METRIC, bucket["size_bytes"] * (now - start))
+        ctx.usage.record(
+            bucket["account_id"], "storage", STORAGE_METRIC, bucket["size_bytes"] * (now - start) / _GIB_HOUR
+        )
     return ctx.store.update(KIND_BUCKET, bucket["id"], _billed_at=now, **changes)

@@ -16,11 +16,12 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 import cloudnx_spec
+from reference_server.compute.metering import flush_compute_usage
 from reference_server.core import ServerContext
 from reference_server.sigv4 import SignedRequest, SigV4Error, SigV4Verifier
 from reference_server.store import Record
 
-from .common import KIND_BUCKET, KIND_KEY, data_plane
+from .common import KIND_BUCKET, KIND_KEY, data_plane, flush_storage_usage
 from .objects import NewObject, ObjectTooLarge, delete_object, get_object, max_object_bytes, put_object
 from .s3_list import list_objects_v2
 from .s3_wire import S3Error, check_digests, decode_aws_chunked, parse_range, read_body
@@ -40,8 +41,18 @@ _OBJECT_METHODS = ("GET", "HEAD", "PUT", "DELETE")
 _DEFAULT_CONTENT_TYPE = "binary/octet-stream"
 
 
+# Billing may call these before summing usage, so open invoices include time not yet metered by a read.
+USAGE_FLUSHERS_KEY = "usage_flushers"
+
+
 def create_s3_app(ctx: ServerContext) -> ASGIApp:
-    """The data plane over the platform's context (same store, clock and settings as the JSON API)."""
+    """The data plane over the platform's context (same store, clock and settings as the JSON API).
+
+    Also registers the compute and storage usage flushers in ``ctx.extras["usage_flushers"]``: this factory is the
+    one start-up call the services get from the platform (docs/server-internals.md, "S3 data plane").
+    """
+    flushers = ctx.extras.setdefault(USAGE_FLUSHERS_KEY, [])
+    flushers.extend(f for f in (flush_compute_usage, flush_storage_usage) if f not in flushers)
     return S3App(ctx)
 
 

@@ -67,4 +67,4 @@ def test_volume_gib_seconds_are_billed() -> None:
     h.call("volumes_update", body={"size_gib": 20}, volume_id=vol)
     h.advance(50)
     h.call("volumes_delete", volume_id=vol)
-    assert h.usage()["volume-gib-seconds:ssd"] == pytest.approx(10 * 100 + 20 * 50, rel=1e-3)
+    assert h.usage()["volume-gib-hours:ssd"] == pytest.approx((10 * 100 + 20 * 50) / 3600, rel=1e-3)

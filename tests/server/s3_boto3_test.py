@@ -17,15 +17,20 @@ from .s3_support import DataPlane, KeyPair, serve
 pytestmark = pytest.mark.server
 
 
+_CLIENTS: list[Any] = []
+
+
 @pytest.fixture(scope="module")
 def live() -> Iterator[tuple[DataPlane, str]]:
     plane = DataPlane()
     with serve(plane.app) as base:
         yield plane, base
+    for client in _CLIENTS:
+        client.close()  # their pooled sockets would otherwise be reported unclosed (filterwarnings = error)
 
 
 def s3(base: str, key: KeyPair) -> Any:
-    return boto3.client(
+    client = boto3.client(
         "s3",
         endpoint_url=f"{base}/s3",
         region_name="in-mum",
@@ -33,6 +38,8 @@ def s3(base: str, key: KeyPair) -> Any:
         aws_secret_access_key=key.secret,
         config=Config(retries={"max_attempts": 1}),
     )
+    _CLIENTS.append(client)
+    return client
 
 
 def code(exc: pytest.ExceptionInfo[ClientError]) -> tuple[int, str]:
