@@ -74,8 +74,12 @@ class ListLeak(Fault):
 
     async def handle(self, request: Request, forward: Forward) -> Response:
         response = await forward(request)
-        key = routes.list_key(request.method, request.path)
         data = response.json()
+        if request.method == "POST" and response.status < 300 and isinstance(data, dict) and "account_id" in data:
+            created_in = routes.list_key("GET", request.path)
+            if created_in:
+                self.seen.setdefault(created_in, []).append(data)
+        key = routes.list_key(request.method, request.path)
         if key is None or response.status != 200 or not isinstance(data, dict):
             return response
         caller = self.ctx.account_of(request)
@@ -112,6 +116,11 @@ class DeletedReadable(Fault):
         response = await forward(request)
         if request.method == "GET" and response.status == 200:
             self.last[request.path] = response.body
+        data = response.json()
+        if request.method == "POST" and response.status < 300 and isinstance(data, dict):
+            rid = data.get("id") or data.get("name")
+            if isinstance(rid, str):
+                self.last[f"{request.path.rstrip('/')}/{rid}"] = response.body
         if request.method == "DELETE" and response.status == 200 and request.path in self.last:
             self.deleted.add(request.path)
         return response

@@ -1,0 +1,114 @@
+"""Serve a killmatrix variant on a free loopback port and run chosen protocol checks against it.
+
+Both run as subprocesses: the server (``python -m killmatrix.serve``) because it is a target like any other,
+the suite (pytest with the conformance plugin) because a conformance run owns its pytest session and reports.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+import cloudnx_spec
+
+REPO = Path(__file__).resolve().parents[2]
+SUITE = REPO / "conformance" / "suite"
+_CHECK = re.compile(r'@check\("([A-Z0-9-]+)"\)\n(?:@.*\n)*def (\w+)')
+
+
+def check_tests() -> dict[str, list[str]]:
+    """Check id -> pytest node ids of the protocol checks that carry it (read from the suite's source)."""
+    found: dict[str, list[str]] = {}
+    for module in sorted(SUITE.glob("test_*.py")):
+        if module.name == "test_properties.py":
+            continue
+        for check_id, function in _CHECK.findall(module.read_text(encoding="utf-8")):
+            found.setdefault(check_id, []).append(f"{module.relative_to(REPO)}::{function}")
+    return found
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serve(variant: str) -> Iterator[str]:
+    """A running fault-injected target; stopped (this process only, by its pid) on exit."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    # A file, not a pipe: a chatty server can never block on a full pipe. Closed in the finally below.
+    log = tempfile.TemporaryFile()  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, "-m", "killmatrix.serve", "--variant", variant, "--port", str(port)],
+        cwd=REPO,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    jwks = next(op.path for op in cloudnx_spec.operations() if op.operation_id == "auth_jwks")
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if httpx.get(base + jwks, timeout=1).status_code < 500:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                output = log.read().decode(errors="replace")
+                raise RuntimeError(f"killmatrix variant {variant} did not start: {output[-2000:]}")
+            time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def run_checks(base_url: str, nodes: list[str], report_dir: Path, profile: str = "full") -> dict[str, str]:
+    """Check id -> verdict of a conformance run of ``nodes`` against ``base_url``."""
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-c",
+        str(REPO / "conformance" / "suite.ini"),
+        "-p",
+        "no:randomly",
+        "--cnx-target",
+        base_url,
+        "--cnx-profile",
+        profile,
+        "--cnx-report-dir",
+        str(report_dir),
+        "-q",
+        "--no-header",
+        "-rN",
+        *nodes,
+    ]
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=900, env=env, check=False)
+    report = report_dir / "report.json"
+    if not report.is_file():
+        raise RuntimeError(
+            f"no report from the suite (exit {done.returncode}): {done.stdout[-3000:]}{done.stderr[-2000:]}"
+        )
+    checks = json.loads(report.read_text(encoding="utf-8"))["checks"]
+    return {entry["id"]: entry["verdict"] for entry in checks if entry["tests"]}
