@@ -27,8 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="list the variants and the checks that catch them")
     args = parser.parse_args(argv)
     if args.list:
-        for name, fault in sorted(VARIANTS.items()):
-            print(f"{name:28} {fault.area:12} {','.join(fault.catches) or '-':34} {fault.description}")
+        for name, kind in sorted(VARIANTS.items()):
+            print(f"{name:28} {kind.area:12} {','.join(kind.catches) or '-':34} {kind.description}")
         return 0
     app, fault = build(args.variant, host=args.host, port=args.port)
     print(f"killmatrix variant {fault.name!r} ({fault.description}) on http://{args.host}:{args.port}", flush=True)

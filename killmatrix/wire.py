@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-from killmatrix.asgi import ASGIApp, Receive, Scope, Send
+from killmatrix.asgi import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["Forward", "Request", "Response", "call_inner", "json_response"]
 
@@ -133,7 +133,7 @@ async def call_inner(app: ASGIApp, request: Request) -> Response:
     """Run the inner app on a buffered request and buffer its whole response."""
     sent = False
 
-    async def receive() -> dict[str, Any]:
+    async def receive() -> Message:
         nonlocal sent
         if sent:
             return {"type": "http.disconnect"}
@@ -143,7 +143,7 @@ async def call_inner(app: ASGIApp, request: Request) -> Response:
     response = Response(500)
     chunks: list[bytes] = []
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: Message) -> None:
         if message["type"] == "http.response.start":
             response.status = int(message["status"])
             response.headers = [(bytes(k), bytes(v)) for k, v in message.get("headers", [])]

@@ -124,7 +124,7 @@ def walk(
         if cursor is not None:
             params["cursor"] = cursor
         response = client.call(operation_id, path_params=path_params, params=params)
-        assert response.status_code == 200, f"listing failed: {describe(response)}"
+        assert response.status_code == client.contract.op(operation_id).success_status, f"list: {describe(response)}"
         body = response.json()
         yield response, list(body.get(list_key) or [])
         cursor = body.get("next_cursor")

@@ -56,7 +56,7 @@ def _provoke(
         )
     if name == "MethodNotAllowed":
         path, method = _undocumented_method()
-        return root.request(method, path.replace("{", "").replace("}", "")), HTTPStatus.METHOD_NOT_ALLOWED
+        return root.request(method, path), HTTPStatus.METHOD_NOT_ALLOWED
     if name == "Conflict":
         bucket = made(make, "buckets_create", alice.root)
         reply = root.call("buckets_create", json={"name": bucket["name"]})
@@ -81,9 +81,9 @@ def _provoke(
         header = contract.ext("idempotency")["header"]
         first = root.call("teams_create", json={"name": f"cnx-e-{key[:8]}"}, headers={header: key})
         assert first.status_code < 300, f"setup: {describe(first)}"
-        make_cleanup = root.call("teams_create", json={"name": f"cnx-f-{key[:8]}"}, headers={header: key})
+        reuse = root.call("teams_create", json={"name": f"cnx-f-{key[:8]}"}, headers={header: key})
         root.call("teams_delete", path_params={"team_id": first.json()["id"]})
-        return make_cleanup, documented(contract, "teams_create", name)
+        return reuse, documented(contract, "teams_create", name)
     raise KeyError(name)
 
 

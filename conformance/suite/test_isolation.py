@@ -112,5 +112,6 @@ def test_lists_never_show_another_accounts_items(api: Any, alice: Any, bob: Any,
                     f"{info.operation_id} shows an item of account {owner} to {alice.account_id}: {item}"
                 )
                 assert str(item.get("id", item.get("name"))) not in theirs, (
-                    f"{info.operation_id} shows bob's {item.get('id', item.get('name'))} to alice: {describe(response)}"
+                    f"{info.operation_id} shows bob's {item.get('id', item.get('name'))} to alice: "
+                    f"{describe(response)}"
                 )

@@ -48,11 +48,6 @@ def test_create_answers_its_documented_201(api: Any, alice: Any, contract: Any, 
     # make() sends the create with the spec's example body and asserts the documented success status.
     created = made(make, create, alice.root)
     assert created.get("id") or created.get("name"), f"{create}: the created resource has no id: {created}"
-    assert contract.op(create).success_status == documented_success(contract, create)
-
-
-def documented_success(contract: Any, create: str) -> int:
-    return min(code for code in contract.op(create).statuses if 200 <= code < 300)
 
 
 @check("STATE-CREATED-AVAILABLE")

@@ -83,13 +83,14 @@ def test_bucket_key_only_opens_its_own_bucket(make: Any, alice: Any, s3: Any) ->
     other, other_key = _bucket_with_key(make, alice)
     s3(other_key).put_object(Bucket=other["name"], Key="secret.txt", Body=b"not yours")
     client = s3(key)
-    for attempt in (
-        lambda: client.get_object(Bucket=other["name"], Key="secret.txt"),
-        lambda: client.put_object(Bucket=other["name"], Key="planted.txt", Body=b"x"),
-        lambda: client.list_objects_v2(Bucket=other["name"]),
-    ):
+    attempts: list[tuple[str, dict[str, Any]]] = [
+        ("get_object", {"Bucket": other["name"], "Key": "secret.txt"}),
+        ("put_object", {"Bucket": other["name"], "Key": "planted.txt", "Body": b"x"}),
+        ("list_objects_v2", {"Bucket": other["name"]}),
+    ]
+    for method, arguments in attempts:
         with pytest.raises(ClientError) as denied:
-            attempt()
+            getattr(client, method)(**arguments)
         assert denied.value.response["Error"]["Code"] == "AccessDenied", (
             f"a key of bucket {mine['name']} reached bucket {other['name']}: {denied.value.response['Error']}"
         )
