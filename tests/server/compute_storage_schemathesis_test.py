@@ -15,8 +15,10 @@ The server runs with ``debug_validation`` on, so any response that drifts from t
 from __future__ import annotations
 
 import asyncio
+import collections
 import re
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -107,6 +109,21 @@ def fresh_idempotency_key(case: Any) -> None:
         headers["Idempotency-Key"] = str(uuid.uuid4())
 
 
+# Calls made per operationId by the parametrized test, reported at the end of the module (pytest -s shows it).
+CALLS: collections.Counter[str] = collections.Counter()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def report_calls() -> Iterator[None]:
+    yield
+    if CALLS:
+        low = min(CALLS, key=lambda k: CALLS[k])
+        print(  # the figures this slow test exists to produce
+            f"\nschemathesis (seed {SEED}): {sum(CALLS.values())} calls over {len(CALLS)} operations; "
+            f"fewest {CALLS[low]} ({low}), most {max(CALLS.values())}"
+        )
+
+
 def test_every_compute_and_storage_operation_is_covered() -> None:
     covered = {r.ok().definition.raw["operationId"] for r in schema.get_all_operations()}
     assert covered == {op.operation_id for op in _ops()}
@@ -117,6 +134,7 @@ def test_every_compute_and_storage_operation_is_covered() -> None:
 @settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 def test_compute_and_storage_conform(case: Any) -> None:
     fresh_idempotency_key(case)
+    CALLS[case.operation.definition.raw["operationId"]] += 1
     case.call_and_validate()
 
 
