@@ -44,9 +44,9 @@ class AuditLog:
         status: int,
         source_ip: str,
     ) -> None:
-        now = self._clock()
+        now, event_id = self._clock(), new_id("evt-")
         event = {
-            "id": new_id("evt-"),
+            "id": event_id,
             "account_id": account_id,
             "actor": {
                 "type": actor.kind,
@@ -64,6 +64,6 @@ class AuditLog:
         }
         self._store.insert(KIND, event)
         ids = self._ids.setdefault(account_id, deque())
-        ids.append(event["id"])
+        ids.append(event_id)
         if len(ids) > self._max:
             self._store.delete(KIND, ids.popleft())

@@ -15,6 +15,7 @@ import logging
 from typing import Any
 from urllib.parse import parse_qsl
 
+from jsonschema_rs import Validator
 from starlette.requests import Request
 
 from reference_server import errors
@@ -142,8 +143,8 @@ class Pipeline:
             status, payload, extra, cookies, replayed = exc.status, error_body(exc), exc.headers, [], False
         except Exception:
             log.exception("unhandled error in %s", entry.operation_id)
-            exc = errors.internal_error()
-            status, payload, extra, cookies, replayed = exc.status, error_body(exc), {}, [], False
+            crash = errors.internal_error()
+            status, payload, extra, cookies, replayed = crash.status, error_body(crash), {}, [], False
         if self.checker is not None and not replayed:
             status, payload = self.checker.check(entry, status, payload)
         out = {"content-type": JSON_TYPE, **rate_headers, **extra}
@@ -198,11 +199,11 @@ class Pipeline:
             values.setdefault(param.location, {})[param.name] = value
         parsed: Any = None
         if entry.body_schema is not None:
-            parsed = self._parse_body(entry, headers, body)
+            parsed = self._parse_body(entry, entry.body_schema, headers, body)
         return values["path"], values["query"], parsed
 
     @staticmethod
-    def _parse_body(entry: RouteEntry, headers: dict[str, str], body: bytes) -> Any:
+    def _parse_body(entry: RouteEntry, validator: Validator, headers: dict[str, str], body: bytes) -> Any:
         if not body.strip():
             if entry.body_required:
                 raise errors.bad_request("body: a JSON request body is required")
@@ -213,7 +214,7 @@ class Pipeline:
             parsed = json.loads(body, parse_constant=_reject_constant)
         except ValueError as exc:
             raise errors.bad_request(f"body: malformed JSON ({str(exc)[:200]})") from exc
-        problem = first_error(entry.body_schema, parsed, "body")
+        problem = first_error(validator, parsed, "body")
         if problem is not None:
             raise errors.bad_request(problem)
         return parsed

@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from jsonschema_rs import Validator
+
 import cloudnx_spec
 from reference_server import errors
 from reference_server.validation import ParamSpec, compile_schema, deref
@@ -24,7 +26,7 @@ _PARAM = re.compile(r"\{([A-Za-z0-9_]+)\}")
 class RouteEntry:
     operation: cloudnx_spec.Operation
     params: list[ParamSpec]
-    body_schema: Any | None  # compiled validator of the JSON request body, if the operation takes one
+    body_schema: Validator | None  # compiled validator of the JSON request body, if the operation takes one
     body_required: bool
     iam: dict[str, str] | None
     public: bool

@@ -67,7 +67,7 @@ def _add_member(call: Call, team: dict[str, Any], user: dict[str, Any], role: st
 
 
 def _expired(call: Call, invite: dict[str, Any]) -> bool:
-    return invite["status"] == "pending" and invite["_expires"] <= call.ctx.clock()
+    return bool(invite["status"] == "pending" and invite["_expires"] <= call.ctx.clock())
 
 
 @handler("teams_list")
