@@ -43,6 +43,8 @@ def _cnx_test_scope(request: pytest.FixtureRequest, cnx_run: Run) -> Iterator[No
 
 RECORDER_KEY = pytest.StashKey[Recorder]()
 CLEANUP_KEY = pytest.StashKey[list[Any]]()
+#: The property-based part's per-test tally (conformance.properties.Tally), set by conformance/suite/conftest.py.
+TALLY_KEY = pytest.StashKey[Any]()
 
 
 @pytest.fixture(scope="session")

@@ -52,7 +52,7 @@ class BundledServer:
         self.url = f"http://{HOST}:{port}"
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("wb")
-        command = [sys.executable, "-m", "reference_server.cli", "--port", str(port)]
+        command = [sys.executable, "-m", "reference_server.cli", "--host", HOST, "--port", str(port)]
         try:
             self.process = subprocess.Popen(  # noqa: S603 - argv of our own interpreter, no shell
                 command,

@@ -12,7 +12,7 @@ from conformance import fixtures, runtime
 from conformance.catalogue import catalogue
 from conformance.checks import CHECK_MARKER, Inconclusive
 from conformance.errors import KitError
-from conformance.fixtures import CLEANUP_KEY, RECORDER_KEY
+from conformance.fixtures import CLEANUP_KEY, RECORDER_KEY, TALLY_KEY
 from conformance.runtime import Run
 from conformance.settings import Settings
 from conformance.verdicts import Outcome, Results
@@ -35,6 +35,7 @@ class ConformanceSession:
         self.started = time.time()
         self.listeners: list[Any] = []  # progress display (the CLI adds one)
         self.summary: Any = None  # the report summary, set at session finish
+        self.properties: dict[str, Any] = {"seed": settings.seed, "tests": 0, "cases": 0, "skipped": []}
         runtime.set_current(self.run)
         config.pluginmanager.register(fixtures, "cnx-fixtures")
 
@@ -61,6 +62,12 @@ class ConformanceSession:
             config.hook.pytest_deselected(items=drop)
             items[:] = keep
 
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:  # a suite module that does not import is the kit's problem, never a pass
+            self.kit_errors.append(
+                f"collection of {report.nodeid or 'the suite'} failed: {report.longreprtext[-1500:]}"
+            )
+
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
         outcome = yield
@@ -68,8 +75,14 @@ class ConformanceSession:
         if call.when == "teardown":
             self.cleanup_failures += item.stash.get(CLEANUP_KEY, [])
             return
+        if item.stash.get(_DONE, False) or (call.when == "setup" and report.passed):
+            return
+        if item.get_closest_marker("cnx_properties") is not None:
+            item.stash[_DONE] = True
+            self._record_properties(item, report, call)
+            return
         mark = item.get_closest_marker(CHECK_MARKER)
-        if mark is None or item.stash.get(_DONE, False) or (call.when == "setup" and report.passed):
+        if mark is None:
             return
         item.stash[_DONE] = True
         status, message = _classify(report, call)
@@ -82,7 +95,23 @@ class ConformanceSession:
                 self.kit_errors.append(f"{item.nodeid}: {message}")
         self.record(mark.args[0], Outcome(item.nodeid, status, message, report.duration, exchanges))
 
+    def _record_properties(self, item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo[None]) -> None:
+        """One schemathesis test -> an outcome for every catalogue id whose check actually ran in it."""
+        tally = item.stash.get(TALLY_KEY, None)
+        by_id = tally.by_id() if tally is not None else {}
+        status, message = _classify(report, call)
+        self.properties["tests"] += 1
+        self.properties["cases"] += getattr(tally, "cases", 0)
+        if status == "error" or (status == "failed" and not any(s == "failed" for s, _ in by_id.values())):
+            # Failed without a check failing: schemathesis or hypothesis could not run it (a kit problem).
+            self.kit_errors.append(f"{item.nodeid}: {message[-1500:]}")
+        elif status == "inconclusive" and not by_id:
+            self.properties["skipped"].append(f"{item.nodeid}: {message[:300]}")
+        for check_id, (check_status, check_message) in sorted(by_id.items()):
+            self.record(check_id, Outcome(item.nodeid, check_status, check_message, report.duration))
+
     def record(self, check_id: str, outcome: Outcome) -> None:
+        outcome.message = self.run.redactor.text(outcome.message)
         self.results.add(check_id, outcome)
         for listener in self.listeners:
             listener.outcome(check_id, outcome)
