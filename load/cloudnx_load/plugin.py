@@ -19,7 +19,7 @@ import gevent  # type: ignore[import-untyped]
 import locust
 from locust import events
 from locust.env import Environment
-from locust.runners import WORKER_REPORT_INTERVAL, MasterRunner, WorkerRunner
+from locust.runners import MasterRunner, WorkerRunner
 
 import cloudnx_spec
 from cloudnx_load.contract import contract
@@ -36,6 +36,7 @@ log = logging.getLogger("cloudnx_load")
 #: Every user's records in this process (on the master: everything the workers sent).
 RECORDER = Recorder()
 _FINAL = "cnx_load_final"
+_FLUSH = "cnx_load_flush"
 _state: dict[str, Any] = {"finals": set(), "senders": set(), "started": None, "verdict": None}
 
 
@@ -82,6 +83,8 @@ def _init(environment: Environment, **_: Any) -> None:
                 user_class.weight = weights[kind]
     if isinstance(runner, MasterRunner):
         runner.register_message(_FINAL, _on_final)
+    elif isinstance(runner, WorkerRunner):
+        runner.register_message(_FLUSH, _on_flush)
 
 
 def _start(environment: Environment, **_: Any) -> None:
@@ -108,14 +111,32 @@ def _on_final(environment: Environment, msg: Any, **_: Any) -> None:
     _state["finals"].add(msg.node_id)
 
 
+def _on_flush(environment: Environment, msg: Any, **_: Any) -> None:
+    """Master asks for the final records (it is quitting): stop this worker's users now, or just answer."""
+    runner = environment.runner
+    if isinstance(runner, WorkerRunner) and runner.worker_state in ("spawning", "running"):
+        runner.stop()  # fires test_stop, which sends the final batch
+    elif isinstance(runner, WorkerRunner):
+        runner.send_message(_FINAL, {"batch": RECORDER.drain()})
+
+
 def _stopped(environment: Environment, **_: Any) -> None:
     runner = environment.runner
     if isinstance(runner, WorkerRunner):
         runner.send_message(_FINAL, {"batch": RECORDER.drain()})
-    elif not getattr(environment.parsed_options, "headless", False):
-        # Web UI: the test may be restarted; report each stopped test once the workers' last records are in.
-        delay = WORKER_REPORT_INTERVAL + 1 if isinstance(runner, MasterRunner) else 0
-        gevent.spawn_later(delay, _judge_and_report, environment)
+        return
+    if isinstance(runner, MasterRunner):
+        # A headless master quits without stopping its workers first and stops listening 0.5 s later: ask every
+        # worker for its last records now, while this master still receives messages.
+        _state["finals"] = set()
+        runner.send_message(_FLUSH, {})
+        workers = {client.id for client in runner.clients.all}
+        deadline = time.monotonic() + 15.0
+        while time.monotonic() < deadline and not workers <= _state["finals"]:
+            gevent.sleep(0.05)
+    if not getattr(environment.parsed_options, "headless", False):
+        # Web UI: the test may be restarted; report each stopped test.
+        gevent.spawn(_judge_and_report, environment)
 
 
 def _quitting(environment: Environment, **_: Any) -> None:
@@ -129,13 +150,10 @@ def _quitting(environment: Environment, **_: Any) -> None:
         environment.process_exit_code = verdict.exit_code
 
 
-def _await_finals(runner: MasterRunner, timeout: float = 8.0) -> None:
-    """Ctrl-C on a headless master quits before the workers stopped: stop them and wait for their records."""
+def _await_finals(runner: MasterRunner) -> None:
+    """Ctrl-C on a headless master quits before the test stopped: stop it (test_stop collects the records)."""
     if runner.state not in ("stopped", "ready"):
         runner.stop()
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and not _state["senders"] <= _state["finals"]:
-        gevent.sleep(0.1)
 
 
 def _judge_and_report(environment: Environment) -> Verdict:

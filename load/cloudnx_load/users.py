@@ -112,7 +112,11 @@ class _CloudNxUser(FastHttpUser):
         self.call(next(self.rotation))
 
     def call(
-        self, endpoint: Endpoint, body: dict[str, Any] | None = None, params: Mapping[str, str] | None = None
+        self,
+        endpoint: Endpoint,
+        body: dict[str, Any] | None = None,
+        params: Mapping[str, str] | None = None,
+        also_ok: tuple[int, ...] = (),
     ) -> tuple[int, Any]:
         """One recorded request with this user's identity; obeys 429s when the user class does."""
         rate = self.contract.rate
@@ -136,7 +140,7 @@ class _CloudNxUser(FastHttpUser):
             if status == rate.exceeded_status:
                 resp.request_meta["name"] = f"{endpoint.operation_id} (429)"
                 resp.success()  # throttling is what these users provoke; the verdict judges it
-            elif status // 100 == 2:
+            elif status // 100 == 2 or status in also_ok:
                 resp.success()
             else:
                 resp.failure(f"{status} {resp.text[:200] if resp.text else resp.error}")
@@ -205,10 +209,14 @@ class MixedUser(_CloudNxUser):
         self.created: dict[str, tuple[Lifecycle, dict[str, str]]] = {}
 
     def _until_not_throttled(
-        self, endpoint: Endpoint, body: dict[str, Any] | None = None, params: Mapping[str, str] | None = None
+        self,
+        endpoint: Endpoint,
+        body: dict[str, Any] | None = None,
+        params: Mapping[str, str] | None = None,
+        also_ok: tuple[int, ...] = (),
     ) -> tuple[int, Any]:
         for _ in range(5):  # bounded: a 429 is retried after its Retry-After, a few times at most
-            status, payload = self.call(endpoint, body, params)
+            status, payload = self.call(endpoint, body, params, also_ok)
             if status != self.contract.rate.exceeded_status:
                 return status, payload
         return status, payload
@@ -234,6 +242,7 @@ class MixedUser(_CloudNxUser):
 
     def on_stop(self) -> None:
         for key, (life, params) in list(self.created.items()):
-            status, _ = self._until_not_throttled(life.delete, params=params)
-            if status // 100 == 2:
+            # 404 is fine: the user may have been stopped after its delete reached the target, before the answer.
+            status, _ = self._until_not_throttled(life.delete, params=params, also_ok=(404,))
+            if status // 100 == 2 or status == 404:
                 self.created.pop(key, None)

@@ -50,6 +50,7 @@ def test_reference_server_passes(serve, tmp_path: Path) -> None:
         ("ratelimit-no-retry-after", "LOAD-RETRY-AFTER-INTEGER"),
         ("ratelimit-retry-after-lies", "LOAD-RETRY-AFTER-OBEYED"),
         ("ratelimit-global-bucket", "LOAD-QUIET-NOT-THROTTLED"),
+        ("ratelimit-too-strict", "LOAD-THROTTLE-JUSTIFIED"),
     ],
 )
 def test_broken_limiter_is_a_violation(serve, tmp_path: Path, variant: str, violated: str) -> None:

@@ -147,3 +147,9 @@ def test_contract_rotates_over_every_rate_limited_service() -> None:
     assert {p.service for p in c.probes} == set(c.rate.services)
     assert all(p.method == "GET" and "{" not in p.path for p in c.probes)
     assert {life.service for life in c.lifecycles} == set(c.rate.services)
+
+
+def test_too_strict_limiter_is_caught_by_unjustified_429s() -> None:
+    checks = verdicts([simulate("hammer", 2 * LIMIT, LIMIT * 2 // 3)])
+    assert checks["LOAD-RATE-STEADY"] == "inconclusive"  # low alone proves nothing (saturation looks the same)
+    assert checks["LOAD-THROTTLE-JUSTIFIED"] == "violation"
