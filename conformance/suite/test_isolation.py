@@ -8,10 +8,11 @@ are indistinguishable. The matrix walks every operation of the spec with an id p
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from conformance.checks import check
-from conformance.suite.support import bucket_name, describe, made, missing_id, normalise, walk
+from conformance.suite.support import bucket_name, describe, made, missing_id, normalise, path_param_schema, walk
 
 # Creates whose results give bob's ids; the framework creates parents (a rule's firewall, a key's IAM user).
 OWNED = (
@@ -43,7 +44,12 @@ def _bob_ids(api: Any, bob: Any, contract: Any, make: Any) -> dict[str, str]:
                 ids.setdefault(key, value)
         own = next((t for t in contract.op(create).links.values() if t.endswith("_get")), None)
         if own is not None:
-            ids[contract.op(own).path_params[-1]] = str(created.get("id", created.get("name")))
+            param = contract.op(own).path_params[-1]
+            value = str(created.get("id", created.get("name")))
+            # A link may point at the parent's get (a rule links to its firewall): keep ids of the right shape.
+            pattern = path_param_schema(contract, own, param).get("pattern")
+            if pattern is None or re.fullmatch(pattern, value):
+                ids[param] = value
     client = api(bob.root)
     for list_op, param in (("audit_logs_list", "event_id"), ("invoices_list", "invoice_id")):
         items = client.call(list_op).json().get(contract.op(list_op).list_key) or []
