@@ -31,7 +31,7 @@ SUITE_INI = Path(__file__).with_name("suite.ini")
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    console = Console(stderr=False, highlight=False)
+    console = Console(stderr=False, highlight=False, soft_wrap=True)
     try:
         return int(args.func(args, console))
     except KitError as exc:

@@ -88,9 +88,8 @@ def parse_config(data: Mapping[str, Any], *, source: Path | None = None, env: Ma
     pacing = _table(data, "pacing", _PACING, where)
     url = _opt_str(target, "url", where, "target.url")
     s3_url = _opt_str(target, "s3_url", where, "target.s3_url")
-    for key, value in (("target.url", url), ("target.s3_url", s3_url)):
-        if value is not None:
-            validate_url(value, f"{where}: {key}")
+    url = validate_url(url, f"{where}: target.url") if url is not None else None
+    s3_url = validate_url(s3_url, f"{where}: target.s3_url") if s3_url is not None else None
     profile = _opt_str(run, "profile", where, "run.profile")
     if profile is not None and profile not in PROFILES:
         raise ConfigError(f"{where}: run.profile = {profile!r}", hint=f"use one of {', '.join(PROFILES)}")

@@ -105,7 +105,7 @@ class Resources:
         with self._lock:
             self._pending.append(_Pending(client, operation_id, path_params, owner))
 
-    def cleanup(self, owner: str | None = None, deadline: float = 15.0) -> list[CleanupFailure]:
+    def cleanup(self, owner: str | None = None, deadline: float = 6.0) -> list[CleanupFailure]:
         """Delete what ``owner`` created (everything when None), newest first; report what would not go."""
         with self._lock:
             mine = [p for p in self._pending if owner is None or p.owner == owner]
@@ -122,7 +122,11 @@ class Resources:
         delay = 0.2
         while True:
             try:
-                reply = pending.client.call(pending.operation_id, path_params=pending.path_params)
+                reply = pending.client.call(
+                    pending.operation_id,
+                    path_params=pending.path_params,
+                    params=self._force_params(pending.operation_id),
+                )
             except (KitError, httpx.HTTPError) as exc:  # reported, never cascading into the run
                 return CleanupFailure(pending.operation_id, pending.path_params, None, repr(exc), pending.owner)
             # 404: already gone (a test deleted it itself). 409: still in use while a dependant terminates.
@@ -134,6 +138,14 @@ class Resources:
                 )
             time.sleep(delay)
             delay = min(delay * 2, 2.0)
+
+    def _force_params(self, operation_id: str) -> dict[str, str] | None:
+        """A cleanup deletes what its test made, dependants included, when the spec offers a force parameter."""
+        for raw in self.contract.op(operation_id).raw.get("parameters", ()):
+            node = cloudnx_spec.resolve(raw["$ref"]) if "$ref" in raw else raw
+            if node.get("in") == "query" and node.get("name") == "force":
+                return {"force": "true"}
+        return None
 
     def _body(self, client: ApiClient, info: OperationInfo, fields: dict[str, Any]) -> dict[str, Any]:
         schema = info.request_schema or {}

@@ -1,0 +1,81 @@
+"""Pure units: pacing below the limit, redaction of secrets, contract lookups, verdict arithmetic."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from conformance.contract import contract
+from conformance.pacing import Pacer
+from conformance.recording import MASK, Recorder, Redactor
+from conformance.verdicts import worst
+
+pytestmark = pytest.mark.suite
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_pacer_never_admits_more_than_its_budget_in_any_window() -> None:
+    clock = FakeClock()
+    pacer = Pacer(24, 1.0, clock=clock, sleep=clock.sleep)
+    stamps = []
+    for _ in range(100):
+        pacer.acquire()
+        stamps.append(clock.now)
+    for i, start in enumerate(stamps):
+        assert sum(1 for s in stamps[i:] if s - start < 1.0) <= 24
+
+
+def test_pacer_hold_silences_until_retry_after() -> None:
+    clock = FakeClock()
+    pacer = Pacer(5, 1.0, clock=clock, sleep=clock.sleep)
+    pacer.hold(3)
+    pacer.acquire()
+    assert clock.now >= 3
+
+
+def test_recording_redacts_credentials_everywhere() -> None:
+    redact = Redactor()
+    secret = "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY12"
+    redact.add(secret)
+    request = httpx.Request(
+        "POST",
+        "http://127.0.0.1/auth/iam/exchange-credentials",
+        headers={"Authorization": "Bearer eyJhbGciOi.abc.def", "Cookie": "cnx_access=tok123456"},
+        json={"access_key_id": "CNXK0000000000000001", "secret_access_key": secret},
+    )
+    response = httpx.Response(
+        200,
+        headers={"Set-Cookie": "cnx_refresh=r-value-123456; HttpOnly; Max-Age=2592000"},
+        json={"access_token": "eyJz.yyy.zzz", "note": f"echo {secret}"},
+        request=request,
+    )
+    exchange = Recorder(redact).record("alice.admin", request, response, 0.01)
+    text = repr(exchange.to_dict())
+    for leaked in (secret, "eyJhbGciOi", "tok123456", "r-value-123456", "eyJz.yyy.zzz"):
+        assert leaked not in text
+    assert MASK in exchange.curl
+    assert "Max-Age=2592000" in text  # cookie attributes stay: they are evidence
+
+
+def test_contract_reads_the_spec() -> None:
+    c = contract()
+    assert c.op("instances_create").success_status == 201
+    assert c.url("buckets_get", bucket_name="a b") == "/storage/buckets/a%20b"
+    assert c.match("GET", "/compute/instances/i-123") == "instances_get"
+    assert c.rate_limit == c.ext("rate-limit")["requests_per_second"]
+
+
+def test_worst_outcome_wins() -> None:
+    assert worst(["passed", "inconclusive", "failed"]) == "failed"
+    assert worst(["passed", "inconclusive"]) == "inconclusive"
+    assert worst([]) == "not-run"
