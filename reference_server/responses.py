@@ -12,14 +12,19 @@ __all__ = ["JSON_TYPE", "Headers", "encode_json", "error_body", "public", "send_
 
 JSON_TYPE = "application/json"
 Headers = list[tuple[bytes, bytes]]
+_CONTAINERS = (dict, list)
 
 
 def public(value: Any) -> Any:
     """``value`` without keys starting with ``_``, at any depth (docs/server-internals.md, Handlers)."""
     if isinstance(value, dict):
-        return {k: public(v) for k, v in value.items() if not (isinstance(k, str) and k.startswith("_"))}
+        return {
+            k: public(v) if isinstance(v, _CONTAINERS) else v
+            for k, v in value.items()
+            if not (isinstance(k, str) and k.startswith("_"))
+        }
     if isinstance(value, list):
-        return [public(v) for v in value]
+        return [public(v) if isinstance(v, _CONTAINERS) else v for v in value]
     return value
 
 

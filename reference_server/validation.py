@@ -61,6 +61,8 @@ def _format_path(location: str, path: list[str | int]) -> str:
 
 def first_error(validator: jsonschema_rs.Validator, instance: Any, location: str) -> str | None:
     """The first violation as ``location.path: message``, or None when ``instance`` is valid."""
+    if validator.is_valid(instance):  # the common case, without building an error iterator
+        return None
     for error in validator.iter_errors(instance):
         message = error.message
         if len(message) > _MAX_MESSAGE:
