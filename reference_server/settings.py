@@ -35,7 +35,9 @@ def _spec_defaults() -> dict[str, Any]:
     lifetimes = _ext("x-cloudnx-lifetimes")
     rate = _ext("x-cloudnx-rate-limit")
     limits = _ext("x-cloudnx-limits")
-    sigv4 = cloudnx_spec.load()["components"]["securitySchemes"]["sigv4"]["x-cloudnx-sigv4"]
+    schemes = cloudnx_spec.load()["components"]["securitySchemes"]
+    sigv4 = schemes["sigv4"]["x-cloudnx-sigv4"]
+    jwt = schemes["bearerAuth"]["x-cloudnx-jwt"]
     return {
         "rate_limit": int(rate["requests_per_second"]),
         "rate_window_seconds": float(rate["window_seconds"]),
@@ -47,6 +49,8 @@ def _spec_defaults() -> dict[str, Any]:
         "max_body_bytes": int(limits["max_body_bytes"]),
         "region": str(sigv4["region"]),
         "sigv4_service": str(sigv4["service"]),
+        "jwt_issuer": str(jwt["issuer"]),
+        "jwt_audience": str(jwt["audience"]),
     }
 
 
