@@ -230,9 +230,9 @@ class PacedTransport:
                     _tally.add(check.__name__, None)
                 except AssertionError as exc:
                     _tally.add(check.__name__, f"{case.method} {case.path}: {exc}")
-            value = response.headers.get("retry-after", [""])
-            value = value[0] if isinstance(value, list) else value
-            pacer.hold(float(value) if str(value).isdigit() else 1.0)
+            raw = response.headers.get("retry-after", [""])
+            value = str(raw[0] if isinstance(raw, list) and raw else raw)
+            pacer.hold(float(value) if value.isdigit() else 1.0)
         return response
 
 

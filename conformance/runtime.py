@@ -132,7 +132,7 @@ class Run:
             self.recorder.record("raw", response.request, response, response.elapsed.total_seconds())
 
         return httpx.Client(
-            base_url=self.settings.target,
+            base_url=self.target.base_url,
             timeout=self.settings.config.timeout,
             verify=self.settings.config.verify_tls,
             follow_redirects=False,

@@ -73,7 +73,8 @@ class ConformanceSession:
         outcome = yield
         report: pytest.TestReport = outcome.get_result()
         if call.when == "teardown":
-            self.cleanup_failures += item.stash.get(CLEANUP_KEY, [])
+            failures: list[Any] = item.stash.get(CLEANUP_KEY, [])
+            self.cleanup_failures += failures
             return
         if item.stash.get(_DONE, False) or (call.when == "setup" and report.passed):
             return
@@ -140,8 +141,8 @@ def _classify(report: pytest.TestReport, call: pytest.CallInfo[None]) -> tuple[s
         if excinfo is not None and not excinfo.errisinstance(Inconclusive):
             reason = f"inconclusive: skipped ({reason})"  # a skip never counts as passed
         return "inconclusive", reason
-    if excinfo is not None and excinfo.errisinstance(KitError):
-        return "error", excinfo.value.describe()  # type: ignore[union-attr]
+    if excinfo is not None and isinstance(excinfo.value, KitError):
+        return "error", excinfo.value.describe()
     if call.when == "setup" and not (excinfo is not None and excinfo.errisinstance(AssertionError)):
         return "error", f"setup failed: {report.longreprtext[-2000:]}"
     return "failed", report.longreprtext[-4000:]
