@@ -10,12 +10,10 @@ cannot be tried faster than the limit allows.
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 from urllib.parse import parse_qsl
 
-from jsonschema_rs import Validator
 from starlette.requests import Request
 
 from reference_server import errors
@@ -29,62 +27,11 @@ from reference_server.response_check import ResponseChecker
 from reference_server.responses import JSON_TYPE, encode_json, error_body, send_response
 from reference_server.routing import RouteEntry
 from reference_server.sigv4 import SignedRequest
-from reference_server.validation import first_error
+from reference_server.wire import created_id, parse_json_body, read_body, read_headers
 
 __all__ = ["Pipeline"]
 
 log = logging.getLogger("reference_server")
-
-
-def _headers(scope: dict[str, Any]) -> dict[str, str]:
-    headers: dict[str, str] = {}
-    for raw_name, raw_value in scope["headers"]:
-        name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
-        if name in headers:
-            headers[name] += ("; " if name == "cookie" else ", ") + value
-        else:
-            headers[name] = value
-    return headers
-
-
-async def _read_body(receive: Any, headers: dict[str, str], limit: int) -> tuple[bytes, bool]:
-    """(body, too_large). Stops reading past ``limit`` so an oversized body costs bounded memory."""
-    declared = headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        return b"", True
-    chunks: list[bytes] = []
-    size = 0
-    more = True
-    while more:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            return b"", True
-        chunks.append(chunk)
-        more = message.get("more_body", False)
-    return b"".join(chunks), False
-
-
-def _is_json(content_type: str) -> bool:
-    media = content_type.split(";", 1)[0].strip().lower()
-    return media == JSON_TYPE or (media.startswith("application/") and media.endswith("+json"))
-
-
-def _created_id(payload: bytes) -> str | None:
-    # The audit target of a create names the new resource rather than the collection.
-    try:
-        created = json.loads(payload)
-    except ValueError:
-        return None
-    value = created.get("id") if isinstance(created, dict) else None
-    return value if isinstance(value, str) else None
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
 
 
 class Pipeline:
@@ -95,7 +42,7 @@ class Pipeline:
         self.checker = checker
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        headers = _headers(scope)
+        headers = read_headers(scope)
         client = (scope.get("client") or ("unknown", 0))[0]
         try:
             entry, raw_params = self.platform.routes.match(scope["method"], scope["path"])
@@ -104,7 +51,7 @@ class Pipeline:
             answer = no_route if decision.allowed else errors.rate_limited(decision.retry_after, {})
             await self._send_error(send, answer, decision.headers())
             return
-        body, too_large = await _read_body(receive, headers, self.ctx.settings.max_body_bytes)
+        body, too_large = await read_body(receive, headers, self.ctx.settings.max_body_bytes)
         principal, auth_error = anonymous(client), None
         if not entry.public:
             try:
@@ -138,7 +85,7 @@ class Pipeline:
             )
             status, payload, extra, cookies, replayed = await self._run(entry, call, headers, body)
             if status == 201 and not replayed:
-                call.created_id = _created_id(payload)
+                call.created_id = created_id(payload)
         except ApiError as exc:
             status, payload, extra, cookies, replayed = exc.status, error_body(exc), exc.headers, [], False
         except Exception:
@@ -199,25 +146,8 @@ class Pipeline:
             values.setdefault(param.location, {})[param.name] = value
         parsed: Any = None
         if entry.body_schema is not None:
-            parsed = self._parse_body(entry, entry.body_schema, headers, body)
+            parsed = parse_json_body(entry.body_required, entry.body_schema, headers, body)
         return values["path"], values["query"], parsed
-
-    @staticmethod
-    def _parse_body(entry: RouteEntry, validator: Validator, headers: dict[str, str], body: bytes) -> Any:
-        if not body.strip():
-            if entry.body_required:
-                raise errors.bad_request("body: a JSON request body is required")
-            return None
-        if not _is_json(headers.get("content-type", "")):
-            raise errors.unsupported_media_type(headers.get("content-type", ""))
-        try:
-            parsed = json.loads(body, parse_constant=_reject_constant)
-        except ValueError as exc:
-            raise errors.bad_request(f"body: malformed JSON ({str(exc)[:200]})") from exc
-        problem = first_error(validator, parsed, "body")
-        if problem is not None:
-            raise errors.bad_request(problem)
-        return parsed
 
     def _authorize(self, entry: RouteEntry, principal: Principal, path_params: dict[str, Any], client: str) -> None:
         # Root users are not subject to policies (x-cloudnx-iam-scheme root_user_subject_to_policies: false).
