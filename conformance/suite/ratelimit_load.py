@@ -21,6 +21,7 @@ class Shot:
     path: str
     status: int
     retry_after: str | None
+    latency: float = 0.0  # seconds until the answer: queueing shows up here
 
 
 @dataclass
@@ -74,7 +75,13 @@ def offer(
                 response = client.get(path)
                 with lock:
                     result.shots.append(
-                        Shot(sent - begin, path, response.status_code, response.headers.get("retry-after"))
+                        Shot(
+                            sent - begin,
+                            path,
+                            response.status_code,
+                            response.headers.get("retry-after"),
+                            time.perf_counter() - sent,
+                        )
                     )
                 # Never catch up after a slow answer: one loop never sends two requests closer than its interval,
                 # so the offered rate is an upper bound in every window (a late loop just offers less).

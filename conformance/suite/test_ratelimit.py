@@ -172,6 +172,13 @@ def test_steady_rate_just_under_the_limit_is_never_throttled(contract: Any, targ
     if offered.rate < steady * 0.9:
         inconclusive(f"offered only {offered.rate:.1f} req/s of the planned {steady}")
     hits = offered.statuses(spec["exceeded_status"])
+    latencies = sorted(s.latency for s in offered.shots)
+    p95 = latencies[int(len(latencies) * 0.95)] if latencies else 0.0
+    # Requests queued on the way (a busy client machine) reach the target bunched: with a margin of
+    # (limit - steady) requests per window, a few 429s under heavy jitter cannot be blamed on the target.
+    margin = spec["window_seconds"] * (limit - steady) / limit
+    if hits and len(hits) <= len(offered.shots) * 0.1 and p95 > margin:
+        inconclusive(f"{len(hits)} throttled with p95 latency {p95 * 1000:.0f} ms > {margin * 1000:.0f} ms margin")
     assert not hits, (
         f"{len(hits)} of {len(offered.shots)} requests throttled at a steady {offered.rate:.1f} req/s, "
         f"under the documented {limit}/s; first at {hits[0].sent:.2f}s on {hits[0].path}"
