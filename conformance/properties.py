@@ -23,6 +23,7 @@ import schemathesis
 from schemathesis.transport.requests import REQUESTS_TRANSPORT
 
 import cloudnx_spec
+from conformance.catalogue import catalogue
 from conformance.identities import Identity
 from conformance.runtime import Run, current_run
 
@@ -259,13 +260,23 @@ def build_schema(run: Run | None = None) -> Any:
             "tls-verify": run.settings.config.verify_tls,
             "generation": {"mode": "all", "max-examples": profile.max_examples},  # positive + negative
             "phases": {name: {"enabled": name in profile.phases} for name in ("examples", "coverage", "fuzzing")},
-            "checks": {"ignored_auth": {"enabled": False}},
+            "checks": {"ignored_auth": {"enabled": False}, **_checks_outside(run.settings.profile)},
             "operations": operations,
         }
     )
     schema = schemathesis.openapi.from_path(str(cloudnx_spec.spec_path()), config=config)
     _SCHEMA["schema"] = schema
     return schema
+
+
+def _checks_outside(profile: str) -> dict[str, dict[str, bool]]:
+    """Checks whose catalogue entry the profile excludes are not run at all (e.g. auth probes in ci)."""
+    entries = catalogue()
+    return {
+        name: {"enabled": False}
+        for name, check_id in CHECK_IDS.items()
+        if not entries.get(check_id).in_profile(profile)
+    }
 
 
 class IdentityPool:

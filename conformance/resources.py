@@ -105,7 +105,7 @@ class Resources:
         with self._lock:
             self._pending.append(_Pending(client, operation_id, path_params, owner))
 
-    def cleanup(self, owner: str | None = None, deadline: float = 6.0) -> list[CleanupFailure]:
+    def cleanup(self, owner: str | None = None, deadline: float = 3.0) -> list[CleanupFailure]:
         """Delete what ``owner`` created (everything when None), newest first; report what would not go."""
         with self._lock:
             mine = [p for p in self._pending if owner is None or p.owner == owner]
