@@ -21,8 +21,22 @@ from reference_server.usage import period_of
 # Minor units per unit of a metric (paise / cents). Metrics are matched by their longest listed prefix;
 # API requests are metered for transparency but free.
 PRICES_MINOR: dict[str, dict[str, int]] = {
-    "INR": {"api-requests": 0, "instance-seconds": 1, "volume-gib-hours": 1, "storage-bytes": 0, "": 1},
-    "USD": {"api-requests": 0, "instance-seconds": 1, "volume-gib-hours": 1, "storage-bytes": 0, "": 1},
+    "INR": {
+        "api-requests": 0,
+        "instance-seconds": 1,
+        "volume-gib-hours": 1,
+        "snapshot-gib-hours": 1,
+        "storage-gib-hours": 1,
+        "": 1,
+    },
+    "USD": {
+        "api-requests": 0,
+        "instance-seconds": 1,
+        "volume-gib-hours": 1,
+        "snapshot-gib-hours": 1,
+        "storage-gib-hours": 1,
+        "": 1,
+    },
 }
 _MAX_LINES = 100
 
@@ -52,6 +66,9 @@ def invoices(call: Call) -> list[dict[str, Any]]:
     billing = call.ctx.store.get(BILLING, account_id)
     currency = billing["currency"] if billing else "INR"
     current = period_of(call.ctx.clock())
+    # Services meter lazily (on read or change); bring the account up to date so an open invoice is current.
+    for flush in call.ctx.extras.get("usage_flushers", ()):
+        flush(call.ctx, account_id)
     rows: dict[str, list[dict[str, Any]]] = {current: []}
     for usage in call.ctx.usage.totals(account_id):
         rows.setdefault(usage["period"], []).append(usage)
