@@ -58,8 +58,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.jobs < 1:
         raise SystemExit("--jobs must be at least 1")
     variants = ["none", *[v for v in (args.variants or sorted(VARIANTS)) if v != "none"]]
+    # Absolute: some tools run with their own run directory as cwd, where a relative path would nest.
+    out = args.out.resolve()
     settings = Settings(
-        work=args.out / "kill-matrix",
+        work=out / "kill-matrix",
         profiles=tuple(args.profiles),
         seed=args.seed,
         suite_timeout=args.suite_timeout,
@@ -71,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     jobs = plan(variants, settings)
     started_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     started = time.monotonic()
-    runs = run_all(jobs, settings, args.jobs, resume=args.resume)
+    runs, reused = run_all(jobs, settings, args.jobs, resume=args.resume)
     wall = time.monotonic() - started
     tools = list(dict.fromkeys(job.tool for job in jobs))
     cells = _cells(runs, jobs)
@@ -79,13 +81,16 @@ def main(argv: list[str] | None = None) -> int:
         "command": "python -m killmatrix.matrix " + shlex.join(argv if argv is not None else sys.argv[1:]),
         "started_at": started_at,
         "wall_time_s": round(wall, 1),
+        # With --resume the wall time covers this session only; the tools' own time covers every run.
+        "runs_reused": reused,
+        "tool_time_s": round(sum(run.seconds for run in runs.values()), 1),
         "jobs": args.jobs,
         "seed": args.seed,
         "profiles": list(args.profiles),
         "git_revision": settings.git_revision(),
         "tool_notes": settings.tool_notes(),
     }
-    json_path, md_path = write_reports(args.out, cells, tools, meta)
+    json_path, md_path = write_reports(out, cells, tools, meta)
     print(f"kill matrix: {len(variants) - 1} variants + none, {len(jobs)} runs, {wall:.0f} s", file=sys.stderr)
     print(f"  {md_path}\n  {json_path}", file=sys.stderr)
     return _exit_code(cells)

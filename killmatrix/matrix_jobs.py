@@ -119,10 +119,12 @@ def _load_finished(path: Path) -> dict[Job, ToolRun]:
     return done
 
 
-def run_all(jobs: list[Job], settings: Settings, parallel: int, *, resume: bool) -> dict[Job, ToolRun]:
+def run_all(jobs: list[Job], settings: Settings, parallel: int, *, resume: bool) -> tuple[dict[Job, ToolRun], int]:
+    """Every job's run, and how many of them were reused from an earlier (resumed) session."""
     settings.work.mkdir(parents=True, exist_ok=True)
     journal = settings.work / "runs.jsonl"
     runs = {job: run for job, run in _load_finished(journal).items() if job in jobs} if resume else {}
+    reused = len(runs)
     todo = [job for job in jobs if job not in runs]
     lock = threading.Lock()
     started = time.monotonic()
@@ -135,7 +137,7 @@ def run_all(jobs: list[Job], settings: Settings, parallel: int, *, resume: bool)
             with lock, journal.open("a", encoding="utf-8") as out:
                 out.write(json.dumps(dataclasses.asdict(run)) + "\n")
             _progress(count, len(todo), run, time.monotonic() - started)
-    return runs
+    return runs, reused
 
 
 def _progress(count: int, total: int, run: ToolRun, elapsed: float) -> None:

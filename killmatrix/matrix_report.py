@@ -116,7 +116,12 @@ def _markdown(
         f"Command: `{meta['command']}`  ",
         f"Started {meta['started_at']}, wall time **{meta['wall_time_s']:.0f} s** "
         f"({meta['wall_time_s'] / 60:.1f} min), {meta['jobs']} parallel jobs, seed {meta['seed']}, "
-        f"git {meta['git_revision'][:12]}.",
+        f"git {meta['git_revision'][:12]}. Tool time over all runs {meta.get('tool_time_s', 0):.0f} s"
+        + (
+            f"; {meta['runs_reused']} runs reused from an earlier session (--resume)."
+            if meta.get("runs_reused")
+            else "."
+        ),
         "",
         "A variant is **killed** by a tool when the tool reports a failure on it that it did not report on the clean",
         "reference server (`none`) in the same run. For the suite, `killed` means the variant's expected check id",

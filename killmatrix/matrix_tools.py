@@ -109,6 +109,7 @@ def run_schemathesis(variant: str, base_url: str, out: Path, settings: StSetting
         token = bearer_token(base_url, f"st-{variant}")
     except (BootstrapFailed, OSError) as exc:
         return _error(tool, variant, None, f"could not bootstrap a bearer token: {exc}")
+    out = out.resolve()  # schemathesis runs with cwd=out: a relative report path would land inside it
     report = out / "schemathesis.json"
     command = [
         str(_BIN / "schemathesis"), "run", str(cloudnx_spec.spec_path()), "--url", base_url,
