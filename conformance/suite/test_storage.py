@@ -25,6 +25,13 @@ def _bucket_with_key(make: Any, alice: Any) -> tuple[dict[str, Any], dict[str, A
     return bucket, key
 
 
+def _put(request: pytest.FixtureRequest, client: Any, bucket: str, key: str, body: bytes) -> None:
+    """Store an object and delete it after the test: a bucket holding objects cannot be cleaned up (409)."""
+    client.put_object(Bucket=bucket, Key=key, Body=body)
+    # Finalizers run last-in first-out, so this runs before `make` deletes the bucket.
+    request.addfinalizer(lambda: client.delete_object(Bucket=bucket, Key=key))
+
+
 @check("S3-ROUNDTRIP")
 def test_boto3_round_trip(make: Any, alice: Any, s3: Any) -> None:
     bucket, key = _bucket_with_key(make, alice)
@@ -41,9 +48,11 @@ def test_boto3_round_trip(make: Any, alice: Any, s3: Any) -> None:
 
 
 @check("S3-PRESIGN-EXPIRY")
-def test_presigned_url_works_then_expires(api: Any, make: Any, alice: Any, s3: Any, contract: Any) -> None:
+def test_presigned_url_works_then_expires(
+    request: pytest.FixtureRequest, api: Any, make: Any, alice: Any, s3: Any, contract: Any
+) -> None:
     bucket, key = _bucket_with_key(make, alice)
-    s3(key).put_object(Bucket=bucket["name"], Key="p.txt", Body=b"presigned")
+    _put(request, s3(key), bucket["name"], "p.txt", b"presigned")
     lifetime = int(contract.ext("lifetimes")["presign_min_seconds"]) + 1
     reply = api(alice.root).call(
         "buckets_presign",
@@ -78,10 +87,10 @@ def test_presign_expiry_outside_bounds_is_rejected(api: Any, make: Any, alice: A
 
 
 @check("S3-KEY-SCOPE")
-def test_bucket_key_only_opens_its_own_bucket(make: Any, alice: Any, s3: Any) -> None:
+def test_bucket_key_only_opens_its_own_bucket(request: pytest.FixtureRequest, make: Any, alice: Any, s3: Any) -> None:
     mine, key = _bucket_with_key(make, alice)
     other, other_key = _bucket_with_key(make, alice)
-    s3(other_key).put_object(Bucket=other["name"], Key="secret.txt", Body=b"not yours")
+    _put(request, s3(other_key), other["name"], "secret.txt", b"not yours")
     client = s3(key)
     attempts: list[tuple[str, dict[str, Any]]] = [
         ("get_object", {"Bucket": other["name"], "Key": "secret.txt"}),
