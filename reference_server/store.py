@@ -39,6 +39,11 @@ class Store(Protocol):
 _CONTAINERS = (dict, list, set)
 
 
+def _clone_record(record: Record) -> Record:
+    cloned: Record = _clone(record)
+    return cloned
+
+
 def _clone(value: Any) -> Any:
     # Records hold JSON-like values (plus bytes): copying containers and sharing immutable leaves is enough,
     # and several times faster than copy.deepcopy on the request path.
@@ -67,26 +72,26 @@ class MemoryStore:
         record_id = record["id"]
         if record_id in table:
             raise KeyError(f"{kind} {record_id} already exists")
-        stored = _clone(record)
+        stored = _clone_record(record)
         stored["_seq"] = next(self._seq)
         table[record_id] = stored
-        return _clone(stored)
+        return _clone_record(stored)
 
     def get(self, kind: str, record_id: str) -> Record | None:
         record = self._table(kind).get(record_id)
         # Copies, so a handler mutating what it read cannot change the store behind update()'s back.
-        return _clone(record) if record is not None else None
+        return _clone_record(record) if record is not None else None
 
     def owned(self, kind: str, account_id: str, record_id: str) -> Record | None:
         record = self._table(kind).get(record_id)
         if record is None or record.get("account_id") != account_id:
             return None
-        return _clone(record)
+        return _clone_record(record)
 
     def update(self, kind: str, record_id: str, **changes: Any) -> Record:
         record = self._table(kind)[record_id]
         record.update(_clone(changes))
-        return _clone(record)
+        return _clone_record(record)
 
     def delete(self, kind: str, record_id: str) -> None:
         self._table(kind).pop(record_id, None)

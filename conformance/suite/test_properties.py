@@ -25,7 +25,7 @@ PROFILE = properties.PROFILES[RUN.settings.profile]
 pytestmark = [pytest.mark.cnx_properties, pytest.mark.schema]
 
 
-@schema.parametrize()
+@schema.parametrize()  # type: ignore[untyped-decorator]
 def test_operation(case: Any) -> None:
     case.call_and_validate()
 
@@ -36,7 +36,7 @@ StatefulMachine._hypothesis_internal_use_seed = RUN.settings.seed
 
 
 @pytest.mark.slow
-class TestStateful(StatefulMachine.TestCase):  # type: ignore[name-defined,misc]
+class TestStateful(StatefulMachine.TestCase):  # type: ignore[misc]
     # The config's max-steps is ignored in pytest (brief §5): the settings are set here.
     settings = hypothesis.settings(
         max_examples=PROFILE.stateful_examples,
