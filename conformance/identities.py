@@ -23,12 +23,13 @@ class Identity:
     kind: str  # "root" | "iam_user"
     account_id: str
     principal_id: str = ""
-    cookie_header: str | None = None  # "cnx_access=..." sent explicitly: the cookie is Secure (see below)
-    refresh_cookie: str | None = None  # the cnx_refresh value
+    # Credentials never appear in a repr: pytest prints fixture values into failure reports.
+    cookie_header: str | None = field(default=None, repr=False)  # "cnx_access=...", sent explicitly (Secure)
+    refresh_cookie: str | None = field(default=None, repr=False)  # the cnx_refresh value
     session_id: str | None = None
     access_key_id: str | None = None
-    secret: str | None = None
-    bearer: str | None = None
+    secret: str | None = field(default=None, repr=False)
+    bearer: str | None = field(default=None, repr=False)
     bearer_obtained: float = 0.0
     cookie_obtained: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
@@ -45,7 +46,7 @@ class Account:
     label: str
     account_id: str
     email: str
-    password: str
+    password: str = field(repr=False)
     root: Identity
     admin: Identity
     restricted: Identity

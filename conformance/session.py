@@ -145,4 +145,9 @@ def _classify(report: pytest.TestReport, call: pytest.CallInfo[None]) -> tuple[s
         return "error", excinfo.value.describe()
     if call.when == "setup" and not (excinfo is not None and excinfo.errisinstance(AssertionError)):
         return "error", f"setup failed: {report.longreprtext[-2000:]}"
+    if excinfo is not None:
+        # The assertion and where it failed, not pytest's long repr: that prints every fixture's value
+        # (accounts, clients) into a report meant to be shared.
+        path, line, _ = report.location
+        return "failed", f"{excinfo.exconly()}\n  at {path}:{(line or 0) + 1}"[-4000:]
     return "failed", report.longreprtext[-4000:]
