@@ -34,6 +34,17 @@ def _spec_limit() -> int:
     return int(cloudnx_spec.load()["x-cloudnx-rate-limit"]["requests_per_second"])
 
 
+def _hide_lifted_limit(response: Response) -> Response:
+    """Advertise the spec's limit, not the lifted one: the variant must break only its own rule."""
+    limit = _spec_limit()
+    if response.header("ratelimit-limit") is not None:
+        response.set_header("ratelimit-limit", str(limit))
+    remaining = response.header("ratelimit-remaining")
+    if remaining is not None and remaining.isdigit():
+        response.set_header("ratelimit-remaining", str(min(int(remaining), limit)))
+    return response
+
+
 class _RetryAfterRewrite(Fault):
     async def handle(self, request: Request, forward: Forward) -> Response:
         response = await forward(request)
@@ -82,6 +93,9 @@ class RateLimitNone(Fault):
     catches = ("RATE-OVER-LIMIT",)
     settings = _LIFTED
 
+    async def handle(self, request: Request, forward: Forward) -> Response:
+        return _hide_lifted_limit(await forward(request))
+
 
 class _MiddlewareLimiter(Fault):
     """A sliding window like the spec's, keyed by ``bucket()``; subclasses get the scope or the numbers wrong."""
@@ -110,7 +124,7 @@ class _MiddlewareLimiter(Fault):
                 self.blocked_until[key] = now + self.penalty_seconds
             return json_response(429, {"error": "rate limit exceeded"}, {"Retry-After": "1"})
         window.append(now)
-        return await forward(request)
+        return _hide_lifted_limit(await forward(request))
 
 
 class RateLimitPerService(_MiddlewareLimiter):
