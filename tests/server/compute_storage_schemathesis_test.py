@@ -14,30 +14,25 @@ The server runs with ``debug_validation`` on, so any response that drifts from t
 
 from __future__ import annotations
 
-import asyncio
 import collections
 import re
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.config import SchemathesisConfig
 
 import cloudnx_spec
 from reference_server.app import create_app
 from reference_server.settings import Settings
 
+from .schemathesis_support import config_for, fresh_idempotency_key, login_cookies
+
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 
 SEED = 20261126
 SERVICES = ("compute", "storage")
-_VALIDATION_STATUSES = {"400", "413", "415"}
-_CURSOR = "#/components/parameters/Cursor"
-_KEY = re.compile(r"^[!-~]{1,255}$")
 
 APP = create_app(Settings.load(options={"debug_validation": True, "rate_limit": 100_000}, environ={}))
 
@@ -46,45 +41,16 @@ def _ops() -> list[cloudnx_spec.Operation]:
     return [op for op in cloudnx_spec.operations() if op.service in SERVICES]
 
 
-def _expected_positive(op: cloudnx_spec.Operation) -> list[str]:
-    codes = {c for c in op.raw["responses"] if c.isdigit() and c not in _VALIDATION_STATUSES and c != "500"}
-    if any(p.get("$ref") == _CURSOR for p in op.raw.get("parameters", [])):
-        # A schema-valid but forged cursor is refused with 400 (components/parameters/Cursor).
-        codes.add("400")
-    return sorted(codes)
-
-
 def _login() -> str:
     """Sign up (idempotent per process) and log in an account; its access JWT, as a bearer token."""
 
-    async def run() -> str:
-        transport = httpx.ASGITransport(app=APP)  # type: ignore[arg-type]
-        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
-            creds = {"email": "schemathesis@example.com", "password": "correct horse battery staple"}
-            await client.post("/auth/signup", json=creds)
-            login = await client.post("/auth/login", json=creds)
-            login.raise_for_status()
-            cookies = "\n".join(login.headers.get_list("set-cookie"))
-            found = re.search(r"cnx_access=([^;]+)", cookies)
-            assert found is not None, cookies
-            return found.group(1)
-
-    return asyncio.run(run())
+    cookies = login_cookies(APP, {"email": "schemathesis@example.com", "password": "correct horse battery staple"})
+    found = re.search(r"cnx_access=([^;]+)", cookies)
+    assert found is not None, cookies
+    return found.group(1)
 
 
-CONFIG = SchemathesisConfig.from_dict(
-    {
-        "seed": SEED,
-        "generation": {"max-examples": 100},
-        "operations": [
-            {
-                "include-operation-id": op.operation_id,
-                "checks": {"positive_data_acceptance": {"expected-statuses": _expected_positive(op)}},
-            }
-            for op in _ops()
-        ],
-    }
-)
+CONFIG = config_for(_ops(), SEED)
 schema = schemathesis.openapi.from_path(cloudnx_spec.spec_path(), config=CONFIG)
 schema.app = APP
 # exclude(), not include(): with [[operations]] blocks, include() stops filtering (brief section 5).
@@ -100,13 +66,6 @@ class Bearer:
 
     def set(self, case: Any, data: str, ctx: Any) -> None:
         case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
-
-
-def fresh_idempotency_key(case: Any) -> None:
-    headers = case.headers or {}
-    value = headers.get("Idempotency-Key")
-    if isinstance(value, str) and _KEY.match(value):
-        headers["Idempotency-Key"] = str(uuid.uuid4())
 
 
 # Calls made per operationId by the parametrized test, reported at the end of the module (pytest -s shows it).

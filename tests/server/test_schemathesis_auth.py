@@ -14,29 +14,24 @@ The server runs with ``debug_validation`` on, so a response drifting from the sp
 
 from __future__ import annotations
 
-import asyncio
 import collections
 import re
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.config import SchemathesisConfig
 
 import cloudnx_spec
 from reference_server.app import create_app
 from reference_server.settings import Settings
 
+from .schemathesis_support import config_for, fresh_idempotency_key, login_cookies
+
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 
 SEED = 3_2026_1126
-_VALIDATION_STATUSES = {"400", "413", "415"}
-_CURSOR = "#/components/parameters/Cursor"
-_KEY = re.compile(r"^[!-~]{1,255}$")
 _OWN_SESSION = {"auth_refresh", "auth_logout"}
 
 APP = create_app(Settings.load(options={"debug_validation": True, "rate_limit": 100_000}, environ={}))
@@ -47,45 +42,18 @@ def _ops() -> list[cloudnx_spec.Operation]:
     return [op for op in cloudnx_spec.operations() if op.service == "auth"]
 
 
-def _expected_positive(op: cloudnx_spec.Operation) -> list[str]:
-    codes = {c for c in op.raw["responses"] if c.isdigit() and c not in _VALIDATION_STATUSES and c != "500"}
-    if any(p.get("$ref") == _CURSOR for p in op.raw.get("parameters", [])):
-        codes.add("400")
-    return sorted(codes)
-
-
 def _login() -> tuple[str, str]:
     """(access JWT, refresh token) of a fresh session of the test account (signed up on first use)."""
 
-    async def run() -> tuple[str, str]:
-        transport = httpx.ASGITransport(app=APP)  # type: ignore[arg-type]
-        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
-            await client.post("/auth/signup", json=CREDS)
-            login = await client.post("/auth/login", json=CREDS)
-            login.raise_for_status()
-            cookies = "\n".join(login.headers.get_list("set-cookie"))
-            access = re.search(r"cnx_access=([^;]+)", cookies)
-            refresh = re.search(r"cnx_refresh=([^;]+)", cookies)
-            assert access is not None, cookies
-            assert refresh is not None, cookies
-            return access.group(1), refresh.group(1)
-
-    return asyncio.run(run())
+    cookies = login_cookies(APP, CREDS)
+    access = re.search(r"cnx_access=([^;]+)", cookies)
+    refresh = re.search(r"cnx_refresh=([^;]+)", cookies)
+    assert access is not None, cookies
+    assert refresh is not None, cookies
+    return access.group(1), refresh.group(1)
 
 
-CONFIG = SchemathesisConfig.from_dict(
-    {
-        "seed": SEED,
-        "generation": {"max-examples": 100},
-        "operations": [
-            {
-                "include-operation-id": op.operation_id,
-                "checks": {"positive_data_acceptance": {"expected-statuses": _expected_positive(op)}},
-            }
-            for op in _ops()
-        ],
-    }
-)
+CONFIG = config_for(_ops(), SEED)
 schema = schemathesis.openapi.from_path(cloudnx_spec.spec_path(), config=CONFIG)
 schema.app = APP
 # exclude(), not include(): with [[operations]] blocks, include() stops filtering (brief section 5).
@@ -106,13 +74,6 @@ class Session:
             case.cookies = {**(case.cookies or {}), "cnx_refresh": refresh}
         else:
             case.headers = {**(case.headers or {}), "Authorization": f"Bearer {access}"}
-
-
-def fresh_idempotency_key(case: Any) -> None:
-    headers = case.headers or {}
-    value = headers.get("Idempotency-Key")
-    if isinstance(value, str) and _KEY.match(value):
-        headers["Idempotency-Key"] = str(uuid.uuid4())
 
 
 CALLS: collections.Counter[str] = collections.Counter()
