@@ -27,6 +27,12 @@ class UsageMeter:
     def __init__(self, store: Store, clock: Callable[[], float]) -> None:
         self._store = store
         self._clock = clock
+        # Services that meter lazily (on read or change) register a catch-up per account; totals() runs them,
+        # so every reader of usage (billing) sees time not yet metered.
+        self._flushers: list[Callable[[str], None]] = []
+
+    def add_flusher(self, flush: Callable[[str], None]) -> None:
+        self._flushers.append(flush)
 
     def record(self, account_id: str, service: str, metric: str, quantity: float) -> None:
         if quantity < 0:
@@ -54,4 +60,6 @@ class UsageMeter:
 
     def totals(self, account_id: str, period: str | None = None) -> list[dict[str, Any]]:
         """Usage rows of one account (optionally one period), in the order they were first recorded."""
+        for flush in self._flushers:
+            flush(account_id)
         return self._store.scan(USAGE_KIND, account_id, None if period is None else (lambda r: r["period"] == period))

@@ -66,9 +66,6 @@ def invoices(call: Call) -> list[dict[str, Any]]:
     billing = call.ctx.store.get(BILLING, account_id)
     currency = billing["currency"] if billing else "INR"
     current = period_of(call.ctx.clock())
-    # Services meter lazily (on read or change); bring the account up to date so an open invoice is current.
-    for flush in call.ctx.extras.get("usage_flushers", ()):
-        flush(call.ctx, account_id)
     rows: dict[str, list[dict[str, Any]]] = {current: []}
     for usage in call.ctx.usage.totals(account_id):
         rows.setdefault(usage["period"], []).append(usage)

@@ -9,6 +9,7 @@ then the key's scope (a key of bucket A is AccessDenied on bucket B) and permiss
 
 from __future__ import annotations
 
+import functools
 import secrets
 
 from starlette.requests import Request
@@ -41,18 +42,14 @@ _OBJECT_METHODS = ("GET", "HEAD", "PUT", "DELETE")
 _DEFAULT_CONTENT_TYPE = "binary/octet-stream"
 
 
-# Billing may call these before summing usage, so open invoices include time not yet metered by a read.
-USAGE_FLUSHERS_KEY = "usage_flushers"
-
-
 def create_s3_app(ctx: ServerContext) -> ASGIApp:
     """The data plane over the platform's context (same store, clock and settings as the JSON API).
 
-    Also registers the compute and storage usage flushers in ``ctx.extras["usage_flushers"]``: this factory is the
-    one start-up call the services get from the platform (docs/server-internals.md, "S3 data plane").
+    Also registers the compute and storage usage flushers with ``ctx.usage``: this factory is the one start-up
+    call the services get from the platform (docs/server-internals.md, "S3 data plane").
     """
-    flushers = ctx.extras.setdefault(USAGE_FLUSHERS_KEY, [])
-    flushers.extend(f for f in (flush_compute_usage, flush_storage_usage) if f not in flushers)
+    for flush in (flush_compute_usage, flush_storage_usage):
+        ctx.usage.add_flusher(functools.partial(flush, ctx))
     return S3App(ctx)
 
 
