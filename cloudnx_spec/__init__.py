@@ -1,122 +1,192 @@
-"""Locate, load and walk the CloudNx OpenAPI contract: the one reader every package of the kit uses.
+"""The CloudNx contract as one typed model: every package of the kit reads ``spec/openapi.yaml`` through here.
 
-A wheel carries the spec next to this module (``openapi.yaml``, force-included at build time); a checkout
-reads ``<repo>/spec/openapi.yaml``. Nothing here interprets the contract beyond walking its operations.
+``load()`` is the parsed document; ``operations()``/``operation()``/``match()`` are its operations as
+:class:`Operation` values; ``rate_limit()``, ``lifetimes()``, ``idempotency()``, ``limits()``,
+``state_machines()``, ``iam_scheme()``, ``s3_data_plane()``, ``jwt()`` and ``sigv4()`` are its ``x-cloudnx-*``
+extensions as frozen dataclasses. The first call of any of these validates the whole contract and raises
+``SpecError`` naming the field at fault. No module outside this package parses an ``x-cloudnx-*`` key.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import yaml
+from cloudnx_spec.extensions import Idempotency, Lifetimes, Limits, RateLimit, StateMachine
+from cloudnx_spec.loading import SpecError, deref, digest, load, resolve, spec_path
+from cloudnx_spec.model import HTTP_METHODS, Cookie, IamBinding, Operation, Parameter, Transition, build_operations
+from cloudnx_spec.paths import PathMatcher, PathTemplate
+from cloudnx_spec.security import IamScheme, Jwt, S3DataPlane, SigV4
 
-__all__ = ["HTTP_METHODS", "Operation", "SpecError", "digest", "load", "operations", "resolve", "spec_path"]
-
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-
-
-class SpecError(RuntimeError):
-    """The contract is missing or is not a loadable OpenAPI document."""
-
-
-class _Loader(yaml.SafeLoader):
-    """YAML 1.1 would turn unquoted dates into datetimes; JSON (and YAML 1.2 core) keep them strings."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+__all__ = [
+    "HTTP_METHODS",
+    "Cookie",
+    "IamBinding",
+    "IamScheme",
+    "Idempotency",
+    "Jwt",
+    "Lifetimes",
+    "Limits",
+    "Operation",
+    "Parameter",
+    "PathMatcher",
+    "PathTemplate",
+    "RateLimit",
+    "S3DataPlane",
+    "SigV4",
+    "SpecError",
+    "StateMachine",
+    "Transition",
+    "component",
+    "deref",
+    "digest",
+    "iam_scheme",
+    "id_prefix",
+    "id_prefixes",
+    "idempotency",
+    "jwt",
+    "lifetimes",
+    "limits",
+    "load",
+    "match",
+    "matcher",
+    "operation",
+    "operations",
+    "rate_limit",
+    "resolve",
+    "s3_data_plane",
+    "sigv4",
+    "spec_path",
+    "state_machines",
+    "validate",
+]
 
 
 @dataclass(frozen=True)
-class Operation:
-    operation_id: str
-    method: str  # upper case, e.g. "POST"
-    path: str  # e.g. "/compute/instances/{instance_id}"
-    service: str  # x-cloudnx-service, falling back to the first path segment
-    tags: tuple[str, ...]
-    raw: dict[str, Any]  # the operation object as written (refs unresolved)
-    path_item_parameters: tuple[dict[str, Any], ...]
-
-    @property
-    def pointer(self) -> str:
-        """JSON pointer of the operation object inside the spec."""
-        return "/paths/" + _escape(self.path) + "/" + self.method.lower()
-
-
-def spec_path() -> Path:
-    bundled = Path(__file__).with_name("openapi.yaml")
-    if bundled.is_file():
-        return bundled
-    return Path(__file__).resolve().parent.parent / "spec" / "openapi.yaml"
+class _Model:
+    operations: tuple[Operation, ...]
+    by_id: Mapping[str, Operation]
+    matcher: PathMatcher[Operation]
+    rate_limit: RateLimit
+    lifetimes: Lifetimes
+    idempotency: Idempotency
+    limits: Limits
+    state_machines: Mapping[str, StateMachine]
+    iam_scheme: IamScheme
+    s3_data_plane: S3DataPlane
+    jwt: Jwt
+    sigv4: SigV4
 
 
 @functools.cache
-def load() -> dict[str, Any]:
-    """The parsed spec, JSON-equivalent (string keys, no datetimes); parsed once per process."""
-    path = spec_path()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise SpecError(f"OpenAPI spec not found at {path}: spec/openapi.yaml must exist in the checkout") from exc
-    try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
-        data = json.loads(json.dumps(data))  # JSON semantics: unquoted status codes become "200"
-    except (yaml.YAMLError, TypeError, ValueError) as exc:
-        raise SpecError(f"{path} is not valid YAML/JSON: {exc}") from exc
-    if not isinstance(data, dict) or not str(data.get("openapi", "")).startswith("3.1"):
-        raise SpecError(f"{path} is not an OpenAPI 3.1 document (no `openapi: 3.1.x` at the root)")
-    return data
+def _model() -> _Model:
+    spec = load()
+    idem = Idempotency.from_spec(spec)
+    ops = build_operations(spec, idem.header)
+    by_id: dict[str, Operation] = {}
+    for op in ops:
+        if op.operation_id in by_id:
+            raise SpecError(f"spec/openapi.yaml: operationId {op.operation_id!r} is used twice")
+        by_id[op.operation_id] = op
+    return _Model(
+        operations=ops,
+        by_id=by_id,
+        matcher=PathMatcher((op.method, op.path, op) for op in ops),
+        rate_limit=RateLimit.from_spec(spec),
+        lifetimes=Lifetimes.from_spec(spec),
+        idempotency=idem,
+        limits=Limits.from_spec(spec),
+        state_machines=StateMachine.all_from_spec(spec),
+        iam_scheme=IamScheme.from_spec(spec),
+        s3_data_plane=S3DataPlane.from_spec(spec),
+        jwt=Jwt.from_spec(spec),
+        sigv4=SigV4.from_spec(spec),
+    )
 
 
-def digest() -> str:
-    """sha256 of the spec file's bytes, for reports that must say which contract they judged."""
-    return hashlib.sha256(spec_path().read_bytes()).hexdigest()
-
-
-def resolve(ref: str) -> Any:
-    """Follow a local ``#/...`` reference inside the spec."""
-    if not ref.startswith("#"):
-        raise SpecError(f"only local references are supported, got {ref!r}")
-    node: Any = load()
-    for part in filter(None, ref[1:].split("/")):
-        key = part.replace("~1", "/").replace("~0", "~")
-        try:
-            node = node[int(key)] if isinstance(node, list) else node[key]
-        except (KeyError, IndexError, ValueError) as exc:
-            raise SpecError(f"unresolvable reference {ref!r}") from exc
-    return node
+def validate() -> None:
+    """Build the whole model now (a server calls this at start): ``SpecError`` names what is malformed."""
+    _model()
 
 
 def operations() -> list[Operation]:
     """Every operation of the spec, in document order."""
-    result = []
-    for path, item in (load().get("paths") or {}).items():
-        shared = tuple(item.get("parameters", ()))
-        for method in HTTP_METHODS:
-            raw = item.get(method)
-            if raw is None:
-                continue
-            first_segment = path.strip("/").split("/", 1)[0]
-            result.append(
-                Operation(
-                    operation_id=str(raw.get("operationId", "")),
-                    method=method.upper(),
-                    path=path,
-                    service=str(raw.get("x-cloudnx-service", first_segment)),
-                    tags=tuple(raw.get("tags", ())),
-                    raw=raw,
-                    path_item_parameters=shared,
-                )
-            )
-    return result
+    return list(_model().operations)
 
 
-def _escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
+def operation(operation_id: str) -> Operation:
+    try:
+        return _model().by_id[operation_id]
+    except KeyError:
+        raise KeyError(f"spec/openapi.yaml has no operationId {operation_id!r}") from None
+
+
+def matcher() -> PathMatcher[Operation]:
+    """Request path -> operations by method (``lookup``), for routers that tell 404 from 405."""
+    return _model().matcher
+
+
+def match(method: str, path: str, *, base_path_allowed: bool = False) -> Operation | None:
+    """The operation ``method path`` addresses; ``base_path_allowed`` lets a target's base path precede it."""
+    return _model().matcher.match(method, path, base_path_allowed=base_path_allowed)
+
+
+def rate_limit() -> RateLimit:
+    return _model().rate_limit
+
+
+def lifetimes() -> Lifetimes:
+    return _model().lifetimes
+
+
+def idempotency() -> Idempotency:
+    return _model().idempotency
+
+
+def limits() -> Limits:
+    return _model().limits
+
+
+def state_machines() -> Mapping[str, StateMachine]:
+    return _model().state_machines
+
+
+def iam_scheme() -> IamScheme:
+    return _model().iam_scheme
+
+
+def s3_data_plane() -> S3DataPlane:
+    return _model().s3_data_plane
+
+
+def jwt() -> Jwt:
+    return _model().jwt
+
+
+def sigv4() -> SigV4:
+    return _model().sigv4
+
+
+def component(kind: str, name: str) -> Mapping[str, Any]:
+    """``components/<kind>/<name>`` with its ``$ref`` chain followed, e.g. ``component("headers", "Retry-After")``."""
+    try:
+        value = deref(load()["components"][kind][name])
+    except KeyError:
+        raise SpecError(f"spec/openapi.yaml has no components/{kind}/{name}") from None
+    if not isinstance(value, Mapping):
+        raise SpecError(f"spec/openapi.yaml components/{kind}/{name} is not a mapping")
+    return value
+
+
+@functools.cache
+def id_prefixes() -> Mapping[str, str]:
+    """Schema name -> id prefix (``x-cloudnx-id-prefix``), e.g. ``VpcId`` -> ``vpc-``."""
+    schemas = (load().get("components") or {}).get("schemas") or {}
+    return {name: str(s["x-cloudnx-id-prefix"]) for name, s in schemas.items() if "x-cloudnx-id-prefix" in s}
+
+
+def id_prefix(schema: Mapping[str, Any]) -> str:
+    """The id prefix a schema declares (``x-cloudnx-id-prefix``), or "" when it declares none."""
+    return str(schema.get("x-cloudnx-id-prefix", ""))
