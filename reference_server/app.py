@@ -11,19 +11,19 @@ import logging
 import pkgutil
 from typing import Any
 
-from reference_server.audit import AuditLog
-from reference_server.core import HANDLERS, ServerContext
-from reference_server.idempotency import IdempotencyKeys
-from reference_server.pipeline import Pipeline
 from reference_server.platform import Platform
-from reference_server.ratelimit import SlidingWindowLimiter
-from reference_server.response_check import ResponseChecker
-from reference_server.routing import RouteTable
+from reference_server.platform.audit import AuditLog
+from reference_server.platform.core import HANDLERS, ServerContext
+from reference_server.platform.idempotency import IdempotencyKeys
+from reference_server.platform.pipeline import Pipeline
+from reference_server.platform.ratelimit import SlidingWindowLimiter
+from reference_server.platform.response_check import ResponseChecker
+from reference_server.platform.routing import RouteTable
+from reference_server.platform.store import MemoryStore, Store
+from reference_server.platform.tokens import TokenService
 from reference_server.settings import Settings
-from reference_server.store import MemoryStore, Store
-from reference_server.tokens import TokenService
 
-__all__ = ["SERVICE_PACKAGES", "PlatformApp", "create_app", "load_handlers"]
+__all__ = ["SERVICE_PACKAGES", "PlatformApp", "create_app", "load_handlers", "setup_services"]
 
 log = logging.getLogger("reference_server")
 SERVICE_PACKAGES = ("auth", "compute", "storage")
@@ -47,6 +47,12 @@ def load_handlers() -> dict[str, list[str]]:
             modules.append(info.name)
         loaded[service] = modules
     return loaded
+
+
+def setup_services(ctx: ServerContext) -> None:
+    """Run each service package's start-up hook ``setup(ctx)``, in ``SERVICE_PACKAGES`` order."""
+    for service in load_handlers():
+        importlib.import_module(f"reference_server.{service}").setup(ctx)
 
 
 def _s3_app(ctx: ServerContext) -> Any | None:
@@ -104,4 +110,6 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     if unknown:
         raise RuntimeError(f"handlers registered for operationIds the spec does not have: {unknown}")
     pipeline = Pipeline(ctx, platform, ResponseChecker() if settings.debug_validation else None)
-    return PlatformApp(ctx, pipeline, _s3_app(ctx))
+    s3_app = _s3_app(ctx)
+    setup_services(ctx)
+    return PlatformApp(ctx, pipeline, s3_app)

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from reference_server.core import ApiError
-
 __all__ = [
     "ApiError",
     "bad_request",
@@ -25,6 +23,16 @@ __all__ = [
     "unprocessable",
     "unsupported_media_type",
 ]
+
+
+class ApiError(Exception):
+    """An error answer in the seed's shape: ``{"error": message}`` with ``status``."""
+
+    def __init__(self, status: int, message: str, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers: dict[str, str] = dict(headers or {})
 
 
 def bad_request(message: str) -> ApiError:

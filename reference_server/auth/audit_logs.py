@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from reference_server.audit import KIND
-from reference_server.core import Call, Reply, handler
 from reference_server.errors import not_found
+from reference_server.platform.audit import KIND
+from reference_server.platform.core import Call, Reply, handler
 
 
 def _since(value: str) -> float:

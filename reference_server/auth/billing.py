@@ -14,9 +14,9 @@ import time
 from typing import Any
 
 from reference_server.auth.common import BILLING
-from reference_server.core import Call, Reply, handler
 from reference_server.errors import not_found
-from reference_server.usage import period_of
+from reference_server.platform.core import Call, Reply, handler
+from reference_server.platform.usage import period_of
 
 # Minor units per unit of a metric (paise / cents). Metrics are matched by their longest listed prefix;
 # API requests are metered for transparency but free.

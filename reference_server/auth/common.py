@@ -9,10 +9,10 @@ import secrets
 from typing import Any
 
 import cloudnx_spec
-from reference_server.audit import iso8601
-from reference_server.authn import IAM_USER
-from reference_server.core import AuthMethod, Call, Principal
 from reference_server.errors import conflict
+from reference_server.platform.audit import iso8601
+from reference_server.platform.authn import IAM_USER
+from reference_server.platform.core import AuthMethod, Call, Principal
 
 __all__ = [
     "ACCOUNT",

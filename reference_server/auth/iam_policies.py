@@ -6,9 +6,9 @@ from typing import Any
 
 from reference_server.auth.common import limit, now_iso, unique_name, within_quota
 from reference_server.auth.iam_users import owned_user, user_view
-from reference_server.authn import IAM_USER, POLICY
-from reference_server.core import Call, Reply, handler
 from reference_server.errors import conflict, not_found
+from reference_server.platform.authn import IAM_USER, POLICY
+from reference_server.platform.core import Call, Reply, handler
 
 
 def _attachments(call: Call, policy_id: str) -> int:

@@ -8,10 +8,10 @@ import string
 from typing import Any
 
 from reference_server.auth.common import display_name_from, limit, now_iso, unique_name, within_quota
-from reference_server.authn import ACCESS_KEY, IAM_USER
-from reference_server.core import Call, Principal, Reply, handler
 from reference_server.errors import conflict, not_found, unauthorized
 from reference_server.platform import platform_of
+from reference_server.platform.authn import ACCESS_KEY, IAM_USER
+from reference_server.platform.core import Call, Principal, Reply, handler
 
 _SECRET_ALPHABET = string.ascii_letters + string.digits + "/+"  # the spec's SecretAccessKey: [A-Za-z0-9/+]{40}
 

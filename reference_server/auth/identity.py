@@ -18,11 +18,11 @@ from reference_server.auth.common import (
     principal_view,
     root_principal,
 )
-from reference_server.authn import IAM_USER, parse_cookies
-from reference_server.core import Call, Reply, handler
 from reference_server.errors import conflict, unauthorized
 from reference_server.platform import platform_of
-from reference_server.sessions import open_session, revoke_session, rotate_refresh_token
+from reference_server.platform.authn import IAM_USER, parse_cookies
+from reference_server.platform.core import Call, Reply, handler
+from reference_server.platform.sessions import open_session, revoke_session, rotate_refresh_token
 
 # scrypt (RFC 7914) with interactive-login parameters: slow enough to resist guessing, fast enough for tests.
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}

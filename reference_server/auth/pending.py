@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from reference_server.audit import iso8601
 from reference_server.auth.common import USER, digest, new_token, secret_matches, spec_default, within_quota
-from reference_server.core import Call, Reply, handler
 from reference_server.errors import conflict, gone, not_found
+from reference_server.platform.audit import iso8601
+from reference_server.platform.core import Call, Reply, handler
 
 PENDING = "pending_token"
 

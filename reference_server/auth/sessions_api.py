@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from reference_server.core import Call, Reply, handler
 from reference_server.errors import not_found
-from reference_server.sessions import SESSION, revoke_session
+from reference_server.platform.core import Call, Reply, handler
+from reference_server.platform.sessions import SESSION, revoke_session
 
 
 def _open_sessions(call: Call) -> list[dict[str, Any]]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from reference_server.audit import iso8601
 from reference_server.auth.common import (
     USER,
     digest,
@@ -15,8 +14,9 @@ from reference_server.auth.common import (
     unique_name,
     within_quota,
 )
-from reference_server.core import Call, Reply, handler
 from reference_server.errors import conflict, gone, not_found
+from reference_server.platform.audit import iso8601
+from reference_server.platform.core import Call, Reply, handler
 
 TEAM = "team"
 MEMBER = "team_member"

@@ -14,8 +14,8 @@ import functools
 from typing import Any
 
 import cloudnx_spec
-from reference_server.core import ServerContext
-from reference_server.store import Record
+from reference_server.platform.core import ServerContext
+from reference_server.platform.store import Record
 
 from .common import KIND_INSTANCE
 

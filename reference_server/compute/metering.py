@@ -7,7 +7,7 @@ the last one; flushing first makes the open invoice exact at the moment it is re
 
 from __future__ import annotations
 
-from reference_server.core import ServerContext
+from reference_server.platform.core import ServerContext
 
 from .machine import settle_all
 from .snapshots import flush_snapshots

@@ -7,9 +7,9 @@ Snapshot storage is metered in GiB-hours from creation to deletion.
 
 from __future__ import annotations
 
-from reference_server.core import Call, Reply, ServerContext, handler
 from reference_server.errors import not_found, unprocessable
-from reference_server.store import Record
+from reference_server.platform.core import Call, Reply, ServerContext, handler
+from reference_server.platform.store import Record
 
 from .common import KIND_SNAPSHOT, KIND_VOLUME, account_of, deleted, ensure_quota, iso, owned_or_404, owned_or_422
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from reference_server.core import Call, Reply, ServerContext, handler
 from reference_server.errors import conflict, unprocessable
-from reference_server.store import Record
+from reference_server.platform.core import Call, Reply, ServerContext, handler
+from reference_server.platform.store import Record
 
 from .common import KIND_INSTANCE, KIND_VOLUME, account_of, deleted, ensure_quota, iso, owned_or_404
 from .machine import settle

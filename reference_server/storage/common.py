@@ -11,9 +11,9 @@ import time
 from typing import Any
 
 import cloudnx_spec
-from reference_server.core import Call, ServerContext
 from reference_server.errors import not_found
-from reference_server.store import Record
+from reference_server.platform.core import Call, ServerContext
+from reference_server.platform.store import Record
 
 __all__ = [
     "KIND_BUCKET",

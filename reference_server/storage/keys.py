@@ -11,9 +11,9 @@ import secrets
 import string
 from typing import Any
 
-from reference_server.core import Call, Reply, handler
 from reference_server.errors import conflict, not_found
-from reference_server.store import Record
+from reference_server.platform.core import Call, Reply, handler
+from reference_server.platform.store import Record
 
 from .common import KIND_KEY, iso, owned_bucket, storage_limit
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from reference_server.core import Call, Reply, handler
 from reference_server.errors import not_found, unprocessable
+from reference_server.platform.core import Call, Reply, handler
 
 from .common import KIND_BUCKET, owned_bucket
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from reference_server.core import ServerContext
-from reference_server.store import Record
+from reference_server.platform.core import ServerContext
+from reference_server.platform.store import Record
 
 from .common import KIND_BUCKET, KIND_OBJECT, data_plane, meter_storage
 

@@ -2,7 +2,7 @@
 
 The URL points at the data plane under the request's own base URL (``<scheme>://<host>/s3/<bucket>/<key>``),
 so it works wherever the caller reached the API. It is built with the same canonicalisation the verifier in
-``reference_server.sigv4`` checks, and the kit's tests check it against botocore's own presigner too.
+``reference_server.platform.sigv4`` checks, and the kit's tests check it against botocore's own presigner too.
 """
 
 from __future__ import annotations
@@ -12,9 +12,15 @@ import hmac
 import time
 from urllib.parse import quote, urlsplit
 
-from reference_server.core import Call, Reply, handler
 from reference_server.errors import unprocessable
-from reference_server.sigv4 import ALGORITHM, SignedRequest, canonical_request, derive_signing_key, string_to_sign
+from reference_server.platform.core import Call, Reply, handler
+from reference_server.platform.sigv4 import (
+    ALGORITHM,
+    SignedRequest,
+    canonical_request,
+    derive_signing_key,
+    string_to_sign,
+)
 
 from .common import KIND_KEY, data_plane, iso, owned_bucket
 

@@ -9,7 +9,6 @@ then the key's scope (a key of bucket A is AccessDenied on bucket B) and permiss
 
 from __future__ import annotations
 
-import functools
 import secrets
 
 from starlette.requests import Request
@@ -17,12 +16,11 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 import cloudnx_spec
-from reference_server.compute.metering import flush_compute_usage
-from reference_server.core import ServerContext
-from reference_server.sigv4 import SignedRequest, SigV4Error, SigV4Verifier
-from reference_server.store import Record
+from reference_server.platform.core import ServerContext
+from reference_server.platform.sigv4 import SignedRequest, SigV4Error, SigV4Verifier
+from reference_server.platform.store import Record
 
-from .common import KIND_BUCKET, KIND_KEY, data_plane, flush_storage_usage
+from .common import KIND_BUCKET, KIND_KEY, data_plane
 from .objects import NewObject, ObjectTooLarge, delete_object, get_object, max_object_bytes, put_object
 from .s3_list import list_objects_v2
 from .s3_wire import S3Error, check_digests, decode_aws_chunked, parse_range, read_body
@@ -43,13 +41,7 @@ _DEFAULT_CONTENT_TYPE = "binary/octet-stream"
 
 
 def create_s3_app(ctx: ServerContext) -> ASGIApp:
-    """The data plane over the platform's context (same store, clock and settings as the JSON API).
-
-    Also registers the compute and storage usage flushers with ``ctx.usage``: this factory is the one start-up
-    call the services get from the platform (docs/server-internals.md, "S3 data plane").
-    """
-    for flush in (flush_compute_usage, flush_storage_usage):
-        ctx.usage.add_flusher(functools.partial(flush, ctx))
+    """The data plane over the platform's context (same store, clock and settings as the JSON API)."""
     return S3App(ctx)
 
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from starlette.responses import Response
 
-from reference_server.core import ServerContext
+from reference_server.platform.core import ServerContext
 
 from .listing import BadToken, list_page
 from .objects import keys_of

@@ -9,7 +9,7 @@ import time
 from urllib.parse import quote
 from xml.sax.saxutils import escape
 
-from reference_server.store import Record
+from reference_server.platform.store import Record
 
 from .listing import Page
 

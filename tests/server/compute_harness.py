@@ -15,9 +15,10 @@ from starlette.requests import Request
 import cloudnx_spec
 import reference_server.compute
 import reference_server.storage
-from reference_server.core import HANDLERS, ApiError, Call, Principal, Reply, ServerContext
+from reference_server.errors import ApiError
+from reference_server.platform.core import HANDLERS, Call, Principal, Reply, ServerContext
+from reference_server.platform.store import MemoryStore
 from reference_server.settings import Settings
-from reference_server.store import MemoryStore
 
 __all__ = ["Harness", "Result"]
 

@@ -14,7 +14,7 @@ from botocore.config import Config
 
 import cloudnx_spec
 from reference_server.app import create_app
-from reference_server.core import HANDLERS
+from reference_server.platform.core import HANDLERS
 from reference_server.settings import Settings
 
 from .s3_support import serve

@@ -14,6 +14,7 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
+from reference_server.app import setup_services
 from reference_server.storage.s3 import create_s3_app
 
 from .compute_harness import Harness
@@ -32,6 +33,7 @@ class DataPlane:
 
     def __init__(self) -> None:
         self.h = Harness()
+        setup_services(self.h.ctx)
         self.app = Starlette(routes=[Mount("/s3", app=create_s3_app(self.h.ctx))])
         for name in ("alpha", "beta"):
             assert self.h.call("buckets_create", body={"name": name}).status == 201

@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from reference_server.app import PlatformApp
-from reference_server.core import HANDLERS, Call, Reply
+from reference_server.platform.core import HANDLERS, Call, Reply
 
 from .conftest import Account, AccountFactory
 

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from reference_server.iam import RequestContext, evaluate, wildcard_match
+from reference_server.platform.iam import RequestContext, evaluate, wildcard_match
 
 from .conftest import Account, AccountFactory
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from reference_server.ratelimit import SlidingWindowLimiter
+from reference_server.platform.ratelimit import SlidingWindowLimiter
 
 from .conftest import client_for, make_app, new_account
 

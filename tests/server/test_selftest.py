@@ -6,8 +6,8 @@ import pytest
 
 import cloudnx_spec
 from reference_server.app import load_handlers
-from reference_server.core import HANDLERS
-from reference_server.routing import RouteTable
+from reference_server.platform.core import HANDLERS
+from reference_server.platform.routing import RouteTable
 
 pytestmark = pytest.mark.server
 

@@ -11,7 +11,7 @@ from botocore.auth import S3SigV4Auth, S3SigV4QueryAuth, SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from reference_server.sigv4 import SignedRequest, SigV4Error, SigV4Verifier
+from reference_server.platform.sigv4 import SignedRequest, SigV4Error, SigV4Verifier
 
 pytestmark = pytest.mark.server
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from reference_server.sigv4 import SignedRequest, SigV4Error, SigV4Verifier, canonical_request
+from reference_server.platform.sigv4 import SignedRequest, SigV4Error, SigV4Verifier, canonical_request
 
 pytestmark = pytest.mark.server
 

@@ -17,17 +17,18 @@ from urllib.parse import parse_qsl
 from starlette.requests import Request
 
 from reference_server import errors
-from reference_server.audit import MUTATING
-from reference_server.authn import IAM_USER, POLICY, Authenticator
-from reference_server.core import HANDLERS, ApiError, Call, Principal, Reply, ServerContext, anonymous
-from reference_server.iam import RequestContext, evaluate, render_resource
-from reference_server.idempotency import IdempotencyKeys, StoredResponse, fingerprint
+from reference_server.errors import ApiError
 from reference_server.platform import Platform
-from reference_server.response_check import ResponseChecker
-from reference_server.responses import JSON_TYPE, encode_json, error_body, send_response
-from reference_server.routing import RouteEntry
-from reference_server.sigv4 import SignedRequest
-from reference_server.wire import created_id, parse_json_body, read_body, read_headers
+from reference_server.platform.audit import MUTATING
+from reference_server.platform.authn import IAM_USER, POLICY, Authenticator
+from reference_server.platform.core import HANDLERS, Call, Principal, Reply, ServerContext, anonymous
+from reference_server.platform.iam import RequestContext, evaluate, render_resource
+from reference_server.platform.idempotency import IdempotencyKeys, StoredResponse, fingerprint
+from reference_server.platform.response_check import ResponseChecker
+from reference_server.platform.responses import JSON_TYPE, encode_json, error_body, send_response
+from reference_server.platform.routing import RouteEntry
+from reference_server.platform.sigv4 import SignedRequest
+from reference_server.platform.wire import created_id, parse_json_body, read_body, read_headers
 
 __all__ = ["Pipeline"]
 

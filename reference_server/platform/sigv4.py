@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from reference_server.sigv4_canonical import (
+from reference_server.platform.sigv4_canonical import (
     ALGORITHM,
     SignedRequest,
     canonical_request,

@@ -15,16 +15,16 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from starlette.requests import Request
 
+from reference_server.platform.pagination import page
+from reference_server.platform.usage import UsageMeter
 from reference_server.settings import Settings
-from reference_server.usage import UsageMeter
 
 if TYPE_CHECKING:
     from cloudnx_spec import Operation
-    from reference_server.store import Store
+    from reference_server.platform.store import Store
 
 __all__ = [
     "HANDLERS",
-    "ApiError",
     "Call",
     "Clock",
     "Handler",
@@ -33,16 +33,6 @@ __all__ = [
     "ServerContext",
     "handler",
 ]
-
-
-class ApiError(Exception):
-    """An error answer in the seed's shape: ``{"error": message}`` with ``status``."""
-
-    def __init__(self, status: int, message: str, headers: Mapping[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.headers: dict[str, str] = dict(headers or {})
 
 
 PrincipalKind = Literal["root", "iam_user", "anonymous"]
@@ -157,9 +147,9 @@ class ServerContext:
         self, call: Call, records: list[dict[str, Any]], list_key: str, *, newest_first: bool = False
     ) -> Reply:
         """One page of ``records`` (already filtered; oldest first unless ``newest_first``) as the list envelope."""
-        from reference_server.pagination import page  # imported here: pagination imports core
-
-        items, next_cursor = page(self.cursor_key, call, records, newest_first=newest_first)
+        # Bound to operation + path + account: a cursor of one list is meaningless (and refused) on another.
+        scope = f"{call.operation_id}:{call.request.url.path}:{call.principal.account_id}"
+        items, next_cursor = page(self.cursor_key, scope, call.query, records, newest_first=newest_first)
         return Reply(200, {list_key: items, "next_cursor": next_cursor})
 
     def base_url(self, call: Call) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from reference_server.store import Store
+    from reference_server.platform.store import Store
 
 __all__ = ["USAGE_KIND", "UsageMeter", "period_of"]
 

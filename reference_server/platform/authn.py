@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from reference_server import errors
-from reference_server.audit import iso8601
-from reference_server.core import Principal, ServerContext
 from reference_server.platform import platform_of
-from reference_server.sessions import session_for_refresh_token
-from reference_server.sigv4 import SignedRequest, SigV4Error, SigV4Verifier
-from reference_server.tokens import TokenError
+from reference_server.platform.audit import iso8601
+from reference_server.platform.core import Principal, ServerContext
+from reference_server.platform.sessions import session_for_refresh_token
+from reference_server.platform.sigv4 import SignedRequest, SigV4Error, SigV4Verifier
+from reference_server.platform.tokens import TokenError
 
 __all__ = ["ACCESS_KEY", "IAM_USER", "POLICY", "Authenticator", "parse_cookies"]
 

@@ -11,10 +11,10 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from reference_server.core import Principal, new_id
+from reference_server.platform.core import Principal, new_id
 
 if TYPE_CHECKING:
-    from reference_server.store import Store
+    from reference_server.platform.store import Store
 
 __all__ = ["KIND", "AuditLog", "iso8601"]
 

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from reference_server.audit import AuditLog
-    from reference_server.core import ServerContext
-    from reference_server.idempotency import IdempotencyKeys
-    from reference_server.ratelimit import SlidingWindowLimiter
-    from reference_server.routing import RouteTable
-    from reference_server.tokens import TokenService
+    from reference_server.platform.audit import AuditLog
+    from reference_server.platform.core import ServerContext
+    from reference_server.platform.idempotency import IdempotencyKeys
+    from reference_server.platform.ratelimit import SlidingWindowLimiter
+    from reference_server.platform.routing import RouteTable
+    from reference_server.platform.tokens import TokenService
 
 __all__ = ["Platform", "platform_of"]
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from reference_server import errors
 
 if TYPE_CHECKING:
-    from reference_server.store import Store
+    from reference_server.platform.store import Store
 
 __all__ = ["IdempotencyKeys", "StoredResponse", "fingerprint"]
 

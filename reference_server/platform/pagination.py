@@ -12,9 +12,9 @@ import binascii
 import hashlib
 import hmac
 import json
+from collections.abc import Mapping
 from typing import Any
 
-from reference_server.core import Call
 from reference_server.errors import bad_request
 
 __all__ = ["decode_cursor", "encode_cursor", "page", "public_view"]
@@ -51,13 +51,12 @@ def public_view(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def page(
-    key: bytes, call: Call, records: list[dict[str, Any]], *, newest_first: bool = False
+    key: bytes, scope: str, query: Mapping[str, Any], records: list[dict[str, Any]], *, newest_first: bool = False
 ) -> tuple[list[dict[str, Any]], str | None]:
-    limit = int(call.query.get("limit") or _DEFAULT_LIMIT)
-    # Bound to operation + path + account: a cursor of one list is meaningless (and refused) on another.
-    scope = f"{call.operation_id}:{call.request.url.path}:{call.principal.account_id}"
+    """One page of ``records`` after ``query``'s cursor; ``scope`` names the list the cursor is bound to."""
+    limit = int(query.get("limit") or _DEFAULT_LIMIT)
     ordered = sorted(records, key=lambda r: r["_seq"], reverse=newest_first)
-    cursor = call.query.get("cursor")
+    cursor = query.get("cursor")
     if cursor:
         last = decode_cursor(key, scope, str(cursor))
         ordered = [r for r in ordered if (r["_seq"] < last if newest_first else r["_seq"] > last)]

@@ -11,10 +11,10 @@ import hashlib
 import secrets
 from typing import Any
 
-from reference_server.audit import iso8601
-from reference_server.core import ServerContext
 from reference_server.errors import unauthorized
 from reference_server.platform import platform_of
+from reference_server.platform.audit import iso8601
+from reference_server.platform.core import ServerContext
 
 __all__ = ["SESSION", "open_session", "revoke_session", "rotate_refresh_token", "session_for_refresh_token"]
 

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from reference_server.core import ApiError
+from reference_server.errors import ApiError
 
 __all__ = ["JSON_TYPE", "Headers", "encode_json", "error_body", "public", "send_response"]
 

@@ -14,7 +14,7 @@ from jsonschema_rs import Validator
 
 import cloudnx_spec
 from reference_server import errors
-from reference_server.validation import ParamSpec, compile_schema, deref
+from reference_server.platform.validation import ParamSpec, compile_schema, deref
 
 __all__ = ["RouteEntry", "RouteTable"]
 

@@ -9,9 +9,9 @@ import logging
 
 import jsonschema_rs
 
-from reference_server.responses import encode_json
-from reference_server.routing import RouteEntry
-from reference_server.validation import compile_schema, deref, first_error
+from reference_server.platform.responses import encode_json
+from reference_server.platform.routing import RouteEntry
+from reference_server.platform.validation import compile_schema, deref, first_error
 
 __all__ = ["ResponseChecker"]
 

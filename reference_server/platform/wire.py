@@ -8,8 +8,8 @@ from typing import Any
 from jsonschema_rs import Validator
 
 from reference_server import errors
-from reference_server.responses import JSON_TYPE
-from reference_server.validation import first_error
+from reference_server.platform.responses import JSON_TYPE
+from reference_server.platform.validation import first_error
 
 __all__ = ["created_id", "is_json", "parse_json_body", "read_body", "read_headers"]
 
