@@ -16,7 +16,16 @@ import yaml
 
 from conformance.errors import CatalogueError
 
-__all__ = ["CAPABILITIES", "LEVELS", "PROFILES", "SERVICES", "Catalogue", "CheckEntry", "catalogue"]
+__all__ = [
+    "CAPABILITIES",
+    "LEVELS",
+    "PROFILES",
+    "REQUIRING_PROFILES",
+    "SERVICES",
+    "Catalogue",
+    "CheckEntry",
+    "catalogue",
+]
 
 CATALOGUE_PATH = Path(__file__).with_name("catalogue.yaml")
 
@@ -41,10 +50,17 @@ SERVICES: dict[str, str] = {
     "compute": "the compute service (/compute/)",
     "storage": "the storage service and the S3-compatible data plane",
 }
-PROFILES = ("ci", "core", "full")
-LEVELS = ("MUST", "SHOULD")
+#: ``strict`` runs what ``core`` runs (plus entries that name it) and also requires RECOMMENDED checks.
+PROFILES = ("ci", "core", "full", "strict")
+#: Where a rule comes from (docs/checks.md explains them):
+#: SEED — the seed says it; CONTRACT — the spec fixes what the seed leaves open and clients depend on;
+#: RECOMMENDED — hardening or good practice clients do not depend on (RFC 2119 SHOULD).
+LEVELS = ("SEED", "CONTRACT", "RECOMMENDED")
+#: Profiles in which a RECOMMENDED check's failure fails the run; elsewhere it is reported only.
+REQUIRING_PROFILES = ("strict",)
 _ID = re.compile(r"^[A-Z0-9]+(?:-[A-Z0-9]+)+$")
-_FIELDS = {"id", "title", "level", "source", "capability", "services", "profiles"}
+_REQUIRED = {"id", "title", "level", "source", "capability", "services", "profiles"}
+_FIELDS = _REQUIRED | {"reason"}
 
 
 @dataclass(frozen=True)
@@ -56,9 +72,16 @@ class CheckEntry:
     capability: str
     services: tuple[str, ...]
     profiles: tuple[str, ...]
+    reason: str = ""  # why the level was chosen; required unless the seed itself says it
 
     def in_profile(self, profile: str) -> bool:
+        if profile == "strict":
+            return "core" in self.profiles or "strict" in self.profiles
         return profile in self.profiles
+
+    def required_in(self, profile: str) -> bool:
+        """Whether a failure of this check fails a run of ``profile`` (RECOMMENDED: only in strict)."""
+        return self.in_profile(profile) and (self.level != "RECOMMENDED" or profile in REQUIRING_PROFILES)
 
 
 class Catalogue:
@@ -101,7 +124,7 @@ def parse(data: Any, origin: str = str(CATALOGUE_PATH)) -> Catalogue:
         if not isinstance(raw, dict):
             raise CatalogueError(f"{where} is not a mapping")
         where += f" ({raw.get('id', '?')})"
-        missing, unknown = _FIELDS - raw.keys(), raw.keys() - _FIELDS
+        missing, unknown = _REQUIRED - raw.keys(), raw.keys() - _FIELDS
         if missing or unknown:
             raise CatalogueError(f"{where}: missing fields {sorted(missing)}, unknown fields {sorted(unknown)}")
         check_id = raw["id"]
@@ -115,6 +138,7 @@ def parse(data: Any, origin: str = str(CATALOGUE_PATH)) -> Catalogue:
                 raise CatalogueError(f"{where}: {text_field} must be a non-empty string")
         if raw["level"] not in LEVELS:
             raise CatalogueError(f"{where}: level must be one of {LEVELS}")
+        reason = _reason(raw, where)
         if raw["capability"] not in CAPABILITIES:
             raise CatalogueError(f"{where}: capability must be one of {sorted(CAPABILITIES)}")
         services = _subset(raw["services"], SERVICES, f"{where}: services")
@@ -128,9 +152,22 @@ def parse(data: Any, origin: str = str(CATALOGUE_PATH)) -> Catalogue:
                 raw["capability"],
                 services,
                 profiles,
+                reason,
             )
         )
     return Catalogue(entries)
+
+
+def _reason(raw: dict[str, Any], where: str) -> str:
+    """A SEED rule cites the seed; any other level is a decision and says why in one line."""
+    reason = raw.get("reason", "")
+    if not isinstance(reason, str) or "\n" in reason.strip():
+        raise CatalogueError(f"{where}: reason must be one line of text")
+    if raw["level"] == "SEED" and "seed:" not in str(raw["source"]):
+        raise CatalogueError(f"{where}: a SEED check's source must quote the seed (`seed: ...`)")
+    if raw["level"] != "SEED" and not reason.strip():
+        raise CatalogueError(f"{where}: level {raw['level']} is a decision: give its one-line reason")
+    return reason.strip()
 
 
 def _subset(value: Any, allowed: Any, where: str) -> tuple[str, ...]:

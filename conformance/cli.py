@@ -48,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the suite against a target (default: the bundled reference server)")
     run.add_argument("--target", help="base URL of the target; omitted: start the bundled reference server")
     run.add_argument("--config", help="TOML target config (see examples/target.toml)")
-    run.add_argument("--profile", choices=PROFILES, help="core (default), full or ci")
+    run.add_argument("--profile", choices=PROFILES, help="core (default), strict, full or ci")
     run.add_argument("--report-dir", help="where reports go (default reports/)")
     run.add_argument("--seed", type=int, help="seed for generated data (random when omitted; always recorded)")
     run.add_argument("-k", dest="keyword", help="only tests matching this pytest -k expression")

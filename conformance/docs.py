@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from conformance.catalogue import CAPABILITIES, PROFILES, Catalogue
+from conformance.catalogue import CAPABILITIES, LEVELS, PROFILES, Catalogue
 
 __all__ = ["render_markdown", "render_table"]
 
@@ -19,7 +19,15 @@ def render_markdown(catalogue: Catalogue) -> str:
         "inconclusive > passed); `waived` when the target's config waives it (the real outcome is shown beside the "
         "waiver); `not-run` when the profile excludes it. Profiles: "
         + ", ".join(f"`{p}` {len(catalogue.for_profile(p))}" for p in PROFILES)
-        + ". In `core` an inconclusive check fails the run (no skips allowed).",
+        + ". In `core` and `strict` an inconclusive check fails the run (no skips allowed).",
+        "",
+        "Levels: "
+        + ", ".join(f"{level} {sum(1 for e in catalogue if e.level == level)}" for level in LEVELS)
+        + ". **SEED**: the seed says it (MUST). **CONTRACT**: the spec fixes something the seed leaves open that "
+        "clients depend on — paths, field names, ids, codes, auth flows (MUST for certification). "
+        "**RECOMMENDED**: hardening and good practice clients do not depend on (SHOULD): reported in every "
+        "profile, failing only `strict`. A level that is a decision carries its reason; the spec's own decisions "
+        "are in `x-cloudnx-levels` (`docs/traceability.md` maps each seed sentence to them).",
         "",
     ]
     for capability, description in CAPABILITIES.items():
@@ -27,11 +35,11 @@ def render_markdown(catalogue: Catalogue) -> str:
         if not entries:
             continue
         lines += [f"## {capability}", "", description[0].upper() + description[1:] + ".", ""]
-        lines += ["| id | level | rule | source | services | profiles |", "|---|---|---|---|---|---|"]
+        lines += ["| id | level | rule | source | why this level | services | profiles |", "|---" * 7 + "|"]
         for e in entries:
             lines.append(
-                f"| `{e.id}` | {e.level} | {_cell(e.title)} | {_cell(e.source)} | {', '.join(e.services)} "
-                f"| {', '.join(e.profiles)} |"
+                f"| `{e.id}` | {e.level} | {_cell(e.title)} | {_cell(e.source)} "
+                f"| {_cell(e.reason) or 'the seed says it'} | {', '.join(e.services)} | {', '.join(e.profiles)} |"
             )
         lines.append("")
     return "\n".join(lines)

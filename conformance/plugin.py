@@ -19,7 +19,7 @@ from conformance.settings import resolve
 _OPTIONS = {
     "target": "URL of the target API (no target: the plugin stays inert)",
     "config": "TOML target config (see examples/target.toml)",
-    "profile": "core (certification, no skips), full (adds deep generation) or ci (fast)",
+    "profile": "core (certification, no skips), strict (RECOMMENDED required too), full (deep) or ci (fast)",
     "report-dir": "directory for JUnit, allure, JSON, Markdown and HTML reports (default reports/)",
     "seed": "seed for generated data (printed and recorded; random when not given)",
     "baseline": "report.json of an earlier run: fail only on checks that passed there",

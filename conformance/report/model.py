@@ -11,7 +11,7 @@ from typing import Any
 
 import cloudnx_spec
 from conformance import __version__
-from conformance.catalogue import Catalogue
+from conformance.catalogue import REQUIRING_PROFILES, Catalogue
 from conformance.verdicts import CheckVerdict
 
 __all__ = ["SCHEMA_VERSION", "build", "exit_code_for", "git_revision", "run_verdict"]
@@ -19,6 +19,8 @@ __all__ = ["SCHEMA_VERSION", "build", "exit_code_for", "git_revision", "run_verd
 SCHEMA_VERSION = "1.0"
 _BAD_IN_ANY = {"failed"}
 _BAD_IN_CORE = {"failed", "inconclusive", "not-run"}
+#: Certification profiles: no skips allowed (an inconclusive or unexecuted check fails the run).
+_CERTIFYING = ("core", "strict")
 
 
 def git_revision() -> str:
@@ -40,8 +42,9 @@ def git_revision() -> str:
 def run_verdict(checks: Iterable[dict[str, Any]], profile: str, baseline: dict[str, str] | None = None) -> str:
     """``conformant`` | ``non-conformant`` | ``kit-error`` from the per-check verdicts of a report.
 
-    Waived checks never fail a run. In ``core`` (certification) an inconclusive or unexecuted check fails it
-    too: no skips allowed. With a baseline, only checks that passed in the baseline can fail the run.
+    Waived checks never fail a run. In ``core`` and ``strict`` (certification) an inconclusive or unexecuted
+    check fails it too: no skips allowed. RECOMMENDED checks are reported but fail only a ``strict`` run. With a
+    baseline, only checks that passed in the baseline can fail the run.
     """
     verdict = "conformant"
     for item in checks:
@@ -49,7 +52,9 @@ def run_verdict(checks: Iterable[dict[str, Any]], profile: str, baseline: dict[s
             continue
         if item["verdict"] == "error":
             return "kit-error"
-        bad = _BAD_IN_CORE if profile == "core" else _BAD_IN_ANY
+        if item.get("level") == "RECOMMENDED" and profile not in REQUIRING_PROFILES:
+            continue
+        bad = _BAD_IN_CORE if profile in _CERTIFYING else _BAD_IN_ANY
         if item["verdict"] in bad and (baseline is None or baseline.get(item["id"]) == "passed"):
             verdict = "non-conformant"
     return verdict
@@ -83,6 +88,7 @@ def build(
                 "id": v.id,
                 "title": entry.title,
                 "level": entry.level,
+                "reason": entry.reason,
                 "source": entry.source,
                 "capability": entry.capability,
                 "services": list(entry.services),

@@ -68,6 +68,8 @@ def _problem(data: Any) -> str | None:
         missing, unknown = sorted(set(expected) - set(seen)), sorted(set(seen) - set(expected))
         return f"checks do not match the catalogue: missing {missing}, unknown {unknown}"
     for item in data["checks"]:
+        if item.get("level") != expected[item["id"]].level:
+            return f"{item['id']}: level {item.get('level')!r} but the catalogue says {expected[item['id']].level!r}"
         problem = _check_problem(item, expected[item["id"]].in_profile(profile))
         if problem:
             return f"{item['id']}: {problem}"

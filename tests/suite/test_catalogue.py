@@ -33,8 +33,8 @@ def test_docs_checks_md_is_in_step_with_the_catalogue(repo_root: Path) -> None:
             {
                 "id": "bad id",
                 "title": "t",
-                "level": "MUST",
-                "source": "s",
+                "level": "SEED",
+                "source": "seed: s",
                 "capability": "schema",
                 "services": ["auth"],
                 "profiles": ["ci"],
@@ -46,7 +46,7 @@ def test_docs_checks_md_is_in_step_with_the_catalogue(repo_root: Path) -> None:
                 "id": "A-B",
                 "title": "t",
                 "level": "MAY",
-                "source": "s",
+                "source": "seed: s",
                 "capability": "schema",
                 "services": ["auth"],
                 "profiles": ["ci"],
@@ -57,8 +57,8 @@ def test_docs_checks_md_is_in_step_with_the_catalogue(repo_root: Path) -> None:
             {
                 "id": "A-B",
                 "title": "t",
-                "level": "MUST",
-                "source": "s",
+                "level": "SEED",
+                "source": "seed: s",
                 "capability": "nope",
                 "services": ["auth"],
                 "profiles": ["ci"],
@@ -69,8 +69,8 @@ def test_docs_checks_md_is_in_step_with_the_catalogue(repo_root: Path) -> None:
             {
                 "id": "A-B",
                 "title": "t",
-                "level": "MUST",
-                "source": "s",
+                "level": "SEED",
+                "source": "seed: s",
                 "capability": "schema",
                 "services": ["dns"],
                 "profiles": ["ci"],
@@ -82,6 +82,60 @@ def test_docs_checks_md_is_in_step_with_the_catalogue(repo_root: Path) -> None:
 def test_malformed_entries_are_refused(entry: dict[str, object], needle: str) -> None:
     with pytest.raises(CatalogueError, match=needle):
         parse([entry])
+
+
+_GOOD = {
+    "id": "A-B",
+    "title": "t",
+    "level": "SEED",
+    "source": "seed: s",
+    "capability": "schema",
+    "services": ["auth"],
+    "profiles": ["core"],
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "needle"),
+    [
+        ({"level": "CONTRACT"}, "one-line reason"),
+        ({"level": "RECOMMENDED", "reason": "  "}, "one-line reason"),
+        ({"level": "SEED", "source": "spec: x"}, "quote the seed"),
+        ({"level": "CONTRACT", "reason": "two\nlines"}, "one line"),
+    ],
+)
+def test_levels_need_their_source_or_reason(change: dict[str, object], needle: str) -> None:
+    with pytest.raises(CatalogueError, match=needle):
+        parse([{**_GOOD, **change}])
+
+
+def test_every_check_has_a_level_and_decisions_have_reasons() -> None:
+    for entry in catalogue():
+        assert entry.level in ("SEED", "CONTRACT", "RECOMMENDED")
+        assert entry.level == "SEED" or entry.reason, entry.id
+
+
+def test_recommended_checks_fail_only_strict() -> None:
+    recommended = parse([{**_GOOD, "level": "RECOMMENDED", "reason": "hardening"}]).get("A-B")
+    seed = parse([_GOOD]).get("A-B")
+    assert [p for p in ("ci", "core", "full", "strict") if recommended.required_in(p)] == ["strict"]
+    assert [p for p in ("ci", "core", "full", "strict") if seed.required_in(p)] == ["core", "strict"]
+    assert recommended.in_profile("core")
+    assert recommended.in_profile("strict")
+
+
+def test_a_failed_recommended_check_is_reported_but_fails_only_strict() -> None:
+    from conformance.report.model import run_verdict
+
+    checks = [
+        {"id": "A-B", "level": "RECOMMENDED", "in_profile": True, "verdict": "failed"},
+        {"id": "C-D", "level": "SEED", "in_profile": True, "verdict": "passed"},
+    ]
+    assert run_verdict(checks, "core") == "conformant"
+    assert run_verdict(checks, "ci") == "conformant"
+    assert run_verdict(checks, "strict") == "non-conformant"
+    checks[1]["verdict"] = "failed"
+    assert run_verdict(checks, "core") == "non-conformant"
 
 
 def test_unknown_check_id_is_refused_at_decoration() -> None:
