@@ -41,7 +41,7 @@ def test_instance_actions_answer_documented_statuses(api: Any, alice: Any, contr
     while pending and time.monotonic() < deadline:
         current = client.call("instances_get", path_params=params)
         assert current.status_code == contract.op("instances_get").success_status, describe(current)
-        state = current.json()["state"]
+        state = current.json()["status"]
         ready = [op for op, transition in pending.items() if state in transition["from"]]
         if not ready:
             time.sleep(0.2)

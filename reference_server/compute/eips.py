@@ -83,7 +83,7 @@ async def eips_associate(call: Call) -> Reply:
         raise unprocessable(f"instance_id: instance {instance_id} does not exist in this account")
     if eip["instance_id"] == instance_id:
         return Reply(200, eip)  # already there: associating again changes nothing
-    if instance["state"] == "shutting-down":
+    if instance["status"] == "shutting-down":
         raise conflict(f"instance {instance_id} is shutting-down")
     if eip["instance_id"] is not None and not call.body.get("allow_reassociation", False):
         raise conflict(

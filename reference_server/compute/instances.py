@@ -84,7 +84,7 @@ def terminate(ctx: ServerContext, record: Record) -> Record:
     """Detach everything the instance holds and start shutting it down."""
     instance_id = record["id"]
     for volume in ctx.store.scan(KIND_VOLUME, None, lambda r: r.get("attached_instance_id") == instance_id):
-        ctx.store.update(KIND_VOLUME, volume["id"], state="available", attached_instance_id=None, device=None)
+        ctx.store.update(KIND_VOLUME, volume["id"], status="available", attached_instance_id=None, device=None)
     for eip in ctx.store.scan(KIND_EIP, None, lambda r: r.get("instance_id") == instance_id):
         ctx.store.update(KIND_EIP, eip["id"], instance_id=None)
     for target in ctx.store.scan(KIND_TARGET, None, lambda r: r["instance_id"] == instance_id):
@@ -94,8 +94,8 @@ def terminate(ctx: ServerContext, record: Record) -> Record:
 
 @handler("instances_list")
 async def instances_list(call: Call) -> Reply:
-    wanted = call.query.get("state")
-    rows = [r for r in settle_all(call.ctx, account_of(call)) if wanted is None or r["state"] == wanted]
+    wanted = call.query.get("status")
+    rows = [r for r in settle_all(call.ctx, account_of(call)) if wanted is None or r["status"] == wanted]
     return call.ctx.paginate(call, [instance_view(call.ctx, r) for r in rows], "instances")
 
 
@@ -116,7 +116,7 @@ async def instances_get(call: Call) -> Reply:
 @handler("instances_update")
 async def instances_update(call: Call) -> Reply:
     record = live_instance(call, call.path_params["instance_id"])
-    if record["state"] == "shutting-down":
+    if record["status"] == "shutting-down":
         raise conflict(f"instance {record['id']} is shutting-down and can no longer be changed")
     changes = dict(call.body)
     if "firewall_ids" in changes:
@@ -131,17 +131,17 @@ async def instances_delete(call: Call) -> Reply:
         raise conflict(
             f"instance {record['id']} belongs to auto scaling group {record['asg_id']}; change its capacity instead"
         )
-    if record["state"] not in transition("instances_delete")[0]:
-        raise conflict(f"instance {record['id']} is already {record['state']}")
+    if record["status"] not in transition("instances_delete")[0]:
+        raise conflict(f"instance {record['id']} is already {record['status']}")
     return Reply(200, instance_view(call.ctx, terminate(call.ctx, record)))
 
 
 async def _act(call: Call) -> Reply:
     record = live_instance(call, call.path_params["instance_id"])
     sources, target = transition(call.operation_id)
-    if record["state"] not in sources:
+    if record["status"] not in sources:
         raise conflict(
-            f"instance {record['id']} is {record['state']}; {call.operation_id} needs it {' or '.join(sources)}"
+            f"instance {record['id']} is {record['status']}; {call.operation_id} needs it {' or '.join(sources)}"
         )
     updated = call.ctx.store.update(KIND_INSTANCE, record["id"], **begin(call.ctx, target))
     return Reply(200, instance_view(call.ctx, updated))

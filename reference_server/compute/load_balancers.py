@@ -82,7 +82,7 @@ async def load_balancers_create(call: Call) -> Reply:
             "scheme": call.body.get("scheme", "internet-facing"),
             "listeners": listeners,
             "dns_name": f"{lb_id}.{_REGION_DOMAIN}",
-            "state": "active",
+            "status": "active",
             "created_at": iso(call.ctx.clock()),
         },
     )
@@ -128,7 +128,7 @@ async def lb_targets_register(call: Call) -> Reply:
         return Reply(200, _target_view(call.ctx, existing))
     if instance["vpc_id"] != lb["vpc_id"]:
         raise unprocessable(f"instance {instance['id']} is in VPC {instance['vpc_id']}, not {lb['vpc_id']}")
-    if instance["state"] == "shutting-down":
+    if instance["status"] == "shutting-down":
         raise conflict(f"instance {instance['id']} is shutting-down")
     cap = limit("targets_per_load_balancer")
     if len(_targets(call.ctx, lb["id"])) >= cap:

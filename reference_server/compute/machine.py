@@ -45,14 +45,14 @@ def begin(ctx: ServerContext, state: str) -> dict[str, Any]:
     """Changes that put a record into ``state`` now, with its delayed successor scheduled (if any)."""
     following = _NEXT.get(state)
     if following is None:
-        return {"state": state, "_next_state": None, "_transition_at": None}
+        return {"status": state, "_next_state": None, "_transition_at": None}
     delay = float(getattr(ctx.settings, _DELAY_INTO[following]))
-    return {"state": state, "_next_state": following, "_transition_at": ctx.clock() + delay}
+    return {"status": state, "_next_state": following, "_transition_at": ctx.clock() + delay}
 
 
 def due_state(record: Record, now: float) -> str:
     """The state the record is in at ``now``, without persisting anything (for views of many records)."""
-    state = str(record["state"])
+    state = str(record["status"])
     if record.get("_next_state") is not None and now >= float(record["_transition_at"]):
         return str(record["_next_state"])
     return state
@@ -71,7 +71,7 @@ def settle(ctx: ServerContext, record: Record) -> Record | None:
     """Apply every due transition; persist; None once the instance has terminated (it then answers 404)."""
     now = ctx.clock()
     changes: dict[str, Any] = {}
-    state = str(record["state"])
+    state = str(record["status"])
     billed_at = float(record.get("_billed_at") or now)
     while record.get("_next_state") is not None and now >= float(record["_transition_at"]):
         at = float(record["_transition_at"])

@@ -24,8 +24,8 @@ def _settle(ctx: ServerContext, snapshot: Record) -> Record:
     if now > start:
         ctx.usage.record(snapshot["account_id"], "compute", _METRIC, snapshot["size_gib"] * (now - start) / 3600)
     changes: dict[str, object] = {"_billed_at": now}
-    if snapshot["state"] == "pending" and now >= float(snapshot["_transition_at"]):
-        changes["state"] = "completed"
+    if snapshot["status"] == "pending" and now >= float(snapshot["_transition_at"]):
+        changes["status"] = "completed"
     return ctx.store.update(KIND_SNAPSHOT, snapshot["id"], **changes)
 
 
@@ -64,7 +64,7 @@ async def snapshots_create(call: Call) -> Reply:
             "volume_id": volume["id"],
             "size_gib": volume["size_gib"],
             "description": call.body.get("description", ""),
-            "state": "pending",
+            "status": "pending",
             "created_at": iso(now),
             "_transition_at": now + float(call.ctx.settings.copy_delay),
             "_billed_at": now,

@@ -60,8 +60,8 @@ async def volumes_create(call: Call) -> Reply:
     snapshot_id = body.get("snapshot_id")
     if snapshot_id is not None:
         snapshot = settled_snapshot(call, snapshot_id, missing_status=422)
-        if snapshot["state"] != "completed":
-            raise conflict(f"snapshot {snapshot_id} is still {snapshot['state']}")
+        if snapshot["status"] != "completed":
+            raise conflict(f"snapshot {snapshot_id} is still {snapshot['status']}")
         if body["size_gib"] < snapshot["size_gib"]:
             raise unprocessable(
                 f"size_gib {body['size_gib']} is smaller than snapshot {snapshot_id} ({snapshot['size_gib']} GiB)"
@@ -76,7 +76,7 @@ async def volumes_create(call: Call) -> Reply:
             "name": body["name"],
             "size_gib": body["size_gib"],
             "volume_type": body.get("volume_type", "standard"),
-            "state": "available",
+            "status": "available",
             "attached_instance_id": None,
             "device": None,
             "snapshot_id": snapshot_id,
@@ -104,7 +104,7 @@ async def volumes_update(call: Call) -> Reply:
 @handler("volumes_delete")
 async def volumes_delete(call: Call) -> Reply:
     volume = _volume(call)
-    if volume["state"] == "in-use":
+    if volume["status"] == "in-use":
         raise conflict(f"volume {volume['id']} is attached to {volume['attached_instance_id']}; detach it first")
     call.ctx.store.delete(KIND_VOLUME, volume["id"])
     return Reply(200, deleted(volume["id"]))
@@ -133,23 +133,23 @@ async def volumes_attach(call: Call) -> Reply:
     instance = settle(call.ctx, owned) if owned is not None else None
     if instance is None:
         raise unprocessable(f"instance_id: instance {instance_id} does not exist in this account")
-    if volume["state"] != "available":
-        raise conflict(f"volume {volume['id']} is {volume['state']} (attached to {volume['attached_instance_id']})")
-    if instance["state"] not in _ATTACHABLE:
+    if volume["status"] != "available":
+        raise conflict(f"volume {volume['id']} is {volume['status']} (attached to {volume['attached_instance_id']})")
+    if instance["status"] not in _ATTACHABLE:
         raise conflict(
-            f"instance {instance_id} is {instance['state']}; a volume attaches to a running or stopped one"
+            f"instance {instance_id} is {instance['status']}; a volume attaches to a running or stopped one"
         )
     device = _free_device(call, instance_id, call.body.get("device"))
-    changes: dict[str, Any] = {"state": "in-use", "attached_instance_id": instance_id, "device": device}
+    changes: dict[str, Any] = {"status": "in-use", "attached_instance_id": instance_id, "device": device}
     return Reply(200, call.ctx.store.update(KIND_VOLUME, volume["id"], **changes))
 
 
 @handler("volumes_detach")
 async def volumes_detach(call: Call) -> Reply:
     volume = _volume(call)
-    if volume["state"] != "in-use":
-        raise conflict(f"volume {volume['id']} is {volume['state']}, not attached")
+    if volume["status"] != "in-use":
+        raise conflict(f"volume {volume['id']} is {volume['status']}, not attached")
     return Reply(
         200,
-        call.ctx.store.update(KIND_VOLUME, volume["id"], state="available", attached_instance_id=None, device=None),
+        call.ctx.store.update(KIND_VOLUME, volume["id"], status="available", attached_instance_id=None, device=None),
     )

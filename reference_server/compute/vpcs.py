@@ -99,7 +99,7 @@ async def vpcs_create(call: Call) -> Reply:
             "account_id": account_of(call),
             "name": call.body["name"],
             "cidr_block": str(network),
-            "state": "available",
+            "status": "available",
             "created_at": iso(call.ctx.clock()),
         },
     )

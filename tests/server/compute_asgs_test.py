@@ -38,11 +38,11 @@ def test_group_launches_scales_and_protects_members() -> None:
     assert bigger["instance_ids"][:3] == members
     smaller = h.call("asgs_update", body={"desired_capacity": 2}, asg_id=asg["id"])
     assert smaller["instance_ids"] == members[:2]  # the newest went first
-    assert h.call("instances_get", instance_id=members[2])["state"] == "shutting-down"
+    assert h.call("instances_get", instance_id=members[2])["status"] == "shutting-down"
     assert h.call("asgs_delete", asg_id=asg["id"]).status == 409
     assert h.call("asgs_delete", query={"force": True}, asg_id=asg["id"]).status == 200
     assert h.call("asgs_get", asg_id=asg["id"]).status == 404
-    assert {h.call("instances_get", instance_id=i)["state"] for i in members} == {"shutting-down"}
+    assert {h.call("instances_get", instance_id=i)["status"] for i in members} == {"shutting-down"}
     h.advance(30)
     assert h.call("instances_list").body["instances"] == []
 

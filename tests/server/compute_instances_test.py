@@ -13,7 +13,7 @@ DELAYS = {"boot_delay": 5.0, "stop_delay": 3.0, "terminate_delay": 2.0}
 
 def state(h: Harness, instance_id: str) -> str | int:
     got = h.call("instances_get", instance_id=instance_id)
-    return got["state"] if got.status == 200 else got.status
+    return got["status"] if got.status == 200 else got.status
 
 
 def test_transitional_states_are_observable_with_delays() -> None:
@@ -22,17 +22,17 @@ def test_transitional_states_are_observable_with_delays() -> None:
     assert state(h, iid) == "pending"
     h.advance(5)
     assert state(h, iid) == "running"
-    assert h.call("instances_stop", body={}, instance_id=iid)["state"] == "stopping"
+    assert h.call("instances_stop", body={}, instance_id=iid)["status"] == "stopping"
     h.advance(2.9)
     assert state(h, iid) == "stopping"
     h.advance(0.2)
     assert state(h, iid) == "stopped"
-    assert h.call("instances_start", body={}, instance_id=iid)["state"] == "pending"
+    assert h.call("instances_start", body={}, instance_id=iid)["status"] == "pending"
     h.advance(5)
-    assert h.call("instances_reboot", body={}, instance_id=iid)["state"] == "rebooting"
+    assert h.call("instances_reboot", body={}, instance_id=iid)["status"] == "rebooting"
     h.advance(5)
     assert state(h, iid) == "running"
-    assert h.call("instances_delete", instance_id=iid)["state"] == "shutting-down"
+    assert h.call("instances_delete", instance_id=iid)["status"] == "shutting-down"
     assert state(h, iid) == "shutting-down"
     h.advance(2)
     assert state(h, iid) == 404
@@ -113,7 +113,7 @@ def test_termination_detaches_volume_eip_firewall_and_targets() -> None:
     fw = h.call("firewalls_create", body={"name": "fw", "vpc_id": vpc})["id"]
     iid = h.instance(vpc, firewall_ids=[fw])
     vol = h.call("volumes_create", body={"name": "d", "size_gib": 1})["id"]
-    assert h.call("volumes_attach", body={"instance_id": iid}, volume_id=vol)["state"] == "in-use"
+    assert h.call("volumes_attach", body={"instance_id": iid}, volume_id=vol)["status"] == "in-use"
     eip = h.call("eips_allocate", body={})["id"]
     assert h.call("eips_associate", body={"instance_id": iid}, eip_id=eip)["instance_id"] == iid
     assert h.call("instances_get", instance_id=iid)["public_ip"] == h.call("eips_get", eip_id=eip)["public_ip"]
@@ -122,8 +122,8 @@ def test_termination_detaches_volume_eip_firewall_and_targets() -> None:
     assert h.call("lb_targets_register", load_balancer_id=lb, instance_id=iid)["health"] == "healthy"
     assert h.call("firewalls_delete", firewall_id=fw).status == 409
 
-    assert h.call("instances_delete", instance_id=iid)["state"] == "shutting-down"
-    assert h.call("volumes_get", volume_id=vol)["state"] == "available"
+    assert h.call("instances_delete", instance_id=iid)["status"] == "shutting-down"
+    assert h.call("volumes_get", volume_id=vol)["status"] == "available"
     assert h.call("eips_get", eip_id=eip)["instance_id"] is None
     assert h.call("lb_targets_list", load_balancer_id=lb).body["targets"] == []
     assert h.call("firewalls_get", firewall_id=fw)["attached_instance_ids"] == []

@@ -19,7 +19,7 @@ def test_attach_detach_conflicts() -> None:
     assert h.call("volumes_attach", body={"instance_id": "i-00000000000000ff"}, volume_id=vol).status == 422
     h.advance(5)
     got = h.call("volumes_attach", body={"instance_id": booting, "device": "/dev/vdc"}, volume_id=vol)
-    assert (got["state"], got["attached_instance_id"], got["device"]) == ("in-use", booting, "/dev/vdc")
+    assert (got["status"], got["attached_instance_id"], got["device"]) == ("in-use", booting, "/dev/vdc")
     assert h.call("volumes_attach", body={"instance_id": booting}, volume_id=vol).status == 409
     assert h.call("volumes_delete", volume_id=vol).status == 409
     second = h.call("volumes_create", body={"name": "e", "size_gib": 1})["id"]
@@ -27,9 +27,9 @@ def test_attach_detach_conflicts() -> None:
     assert taken.status == 422
     assert h.call("volumes_attach", body={"instance_id": booting}, volume_id=second)["device"] == "/dev/vdb"
     h.call("instances_stop", body={}, instance_id=booting)
-    assert h.call("volumes_get", volume_id=vol)["state"] == "in-use"  # stopping keeps volumes
+    assert h.call("volumes_get", volume_id=vol)["status"] == "in-use"  # stopping keeps volumes
     detached = h.call("volumes_detach", body={}, volume_id=vol)
-    assert (detached["state"], detached["attached_instance_id"], detached["device"]) == ("available", None, None)
+    assert (detached["status"], detached["attached_instance_id"], detached["device"]) == ("available", None, None)
     assert h.call("volumes_delete", volume_id=vol).status == 200
     assert h.call("volumes_get", volume_id=vol).status == 404
 
@@ -46,11 +46,11 @@ def test_snapshot_state_machine_and_volumes_from_it() -> None:
     vol = h.call("volumes_create", body={"name": "d", "size_gib": 8})["id"]
     assert h.call("snapshots_create", body={"volume_id": "vol-0000000000000000"}).status == 422
     snap = h.call("snapshots_create", body={"volume_id": vol, "description": "nightly"})
-    assert (snap.status, snap["state"], snap["size_gib"]) == (201, "pending", 8)
+    assert (snap.status, snap["status"], snap["size_gib"]) == (201, "pending", 8)
     body = {"name": "copy", "size_gib": 8, "snapshot_id": snap["id"]}
     assert h.call("volumes_create", body=body).status == 409  # still pending
     h.advance(4)
-    assert h.call("snapshots_get", snapshot_id=snap["id"])["state"] == "completed"
+    assert h.call("snapshots_get", snapshot_id=snap["id"])["status"] == "completed"
     assert h.call("volumes_create", body={**body, "size_gib": 7}).status == 422
     copy = h.call("volumes_create", body=body)
     assert copy.status == 201
