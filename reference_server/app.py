@@ -11,6 +11,7 @@ import logging
 import pkgutil
 from typing import Any
 
+import cloudnx_spec
 from reference_server.platform import Platform
 from reference_server.platform.audit import AuditLog
 from reference_server.platform.core import HANDLERS, ServerContext
@@ -27,7 +28,6 @@ __all__ = ["SERVICE_PACKAGES", "PlatformApp", "create_app", "load_handlers", "se
 
 log = logging.getLogger("reference_server")
 SERVICE_PACKAGES = ("auth", "compute", "storage")
-S3_PREFIX = "/s3"
 
 
 def load_handlers() -> dict[str, list[str]]:
@@ -68,14 +68,17 @@ class PlatformApp:
         self.ctx = ctx
         self.pipeline = pipeline
         self.s3_app = s3_app
+        # Where the S3 data plane lives on the API host: the spec's path_prefix_on_api_host (e.g. /s3).
+        self.s3_prefix = cloudnx_spec.s3_data_plane().path_prefix_on_api_host
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         kind = scope["type"]
         if kind == "http":
             path = scope["path"]
-            if self.s3_app is not None and (path == S3_PREFIX or path.startswith(S3_PREFIX + "/")):
-                # Mounted like Starlette's Mount: the full path stays (SigV4 signs it), root_path gains /s3.
-                child = {**scope, "root_path": scope.get("root_path", "") + S3_PREFIX}
+            prefix = self.s3_prefix
+            if self.s3_app is not None and (path == prefix or path.startswith(prefix + "/")):
+                # Mounted like Starlette's Mount: the full path stays (SigV4 signs it), root_path gains the prefix.
+                child = {**scope, "root_path": scope.get("root_path", "") + prefix}
                 await self.s3_app(child, receive, send)
                 return
             await self.pipeline(scope, receive, send)

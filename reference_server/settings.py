@@ -1,7 +1,7 @@
 """Server settings: one frozen dataclass resolved CLI option > ``CNX_REF_<FIELD>`` environment > default.
 
-Defaults for everything the contract fixes (rate limit, lifetimes, body limit, SigV4 scope) come from the
-spec's ``x-cloudnx-*`` root extensions, so a tester changing the spec changes the server too.
+Defaults for everything the contract fixes (rate limit, lifetimes, body limit, SigV4 scope, JWT issuer and
+audience) come from the typed contract model, so a tester changing the spec changes the server too.
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import dataclasses
 import os
 import types
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
 import cloudnx_spec
@@ -24,51 +24,26 @@ class SettingsError(ValueError):
     """A setting given by option or environment cannot be used."""
 
 
-def _ext(name: str) -> dict[str, Any]:
-    value = cloudnx_spec.load().get(name)
-    if not isinstance(value, dict):
-        raise cloudnx_spec.SpecError(f"spec root extension {name} is missing or not a mapping")
-    return value
-
-
-def _spec_defaults() -> dict[str, Any]:
-    lifetimes = _ext("x-cloudnx-lifetimes")
-    rate = _ext("x-cloudnx-rate-limit")
-    limits = _ext("x-cloudnx-limits")
-    schemes = cloudnx_spec.load()["components"]["securitySchemes"]
-    sigv4 = schemes["sigv4"]["x-cloudnx-sigv4"]
-    jwt = schemes["bearerAuth"]["x-cloudnx-jwt"]
-    return {
-        "rate_limit": int(rate["requests_per_second"]),
-        "rate_window_seconds": float(rate["window_seconds"]),
-        "access_token_seconds": int(lifetimes["access_token_seconds"]),
-        "refresh_token_seconds": int(lifetimes["refresh_token_seconds"]),
-        "exchange_token_seconds": int(lifetimes["exchange_token_seconds"]),
-        "idempotency_key_seconds": int(lifetimes["idempotency_key_seconds"]),
-        "sigv4_clock_skew_seconds": int(lifetimes["sigv4_clock_skew_seconds"]),
-        "max_body_bytes": int(limits["max_body_bytes"]),
-        "region": str(sigv4["region"]),
-        "sigv4_service": str(sigv4["service"]),
-        "jwt_issuer": str(jwt["issuer"]),
-        "jwt_audience": str(jwt["audience"]),
-    }
+def _spec(read: Callable[[], Any]) -> Any:
+    """A field whose default is a contract value, read from the typed model when a Settings is built."""
+    return field(default_factory=read)
 
 
 @dataclass(frozen=True)
 class Settings:
     host: str = "127.0.0.1"
     port: int = 8080
-    # From x-cloudnx-rate-limit / x-cloudnx-lifetimes / x-cloudnx-limits / the sigv4 scheme (see load()).
-    rate_limit: int = 30
-    rate_window_seconds: float = 1.0
-    access_token_seconds: int = 900
-    refresh_token_seconds: int = 2592000
-    exchange_token_seconds: int = 900
-    idempotency_key_seconds: int = 86400
-    sigv4_clock_skew_seconds: int = 900
-    max_body_bytes: int = 65536
-    region: str = "in-mum"
-    sigv4_service: str = "cloudnx"
+    # Contract values (rate limit, lifetimes, body limit, SigV4 scope): the spec's, unless overridden.
+    rate_limit: int = _spec(lambda: cloudnx_spec.rate_limit().requests_per_second)
+    rate_window_seconds: float = _spec(lambda: cloudnx_spec.rate_limit().window_seconds)
+    access_token_seconds: int = _spec(lambda: cloudnx_spec.lifetimes().access_token_seconds)
+    refresh_token_seconds: int = _spec(lambda: cloudnx_spec.lifetimes().refresh_token_seconds)
+    exchange_token_seconds: int = _spec(lambda: cloudnx_spec.lifetimes().exchange_token_seconds)
+    idempotency_key_seconds: int = _spec(lambda: cloudnx_spec.lifetimes().idempotency_key_seconds)
+    sigv4_clock_skew_seconds: int = _spec(lambda: cloudnx_spec.lifetimes().sigv4_clock_skew_seconds)
+    max_body_bytes: int = _spec(lambda: cloudnx_spec.limits().max_body_bytes)
+    region: str = _spec(lambda: cloudnx_spec.sigv4().region)
+    sigv4_service: str = _spec(lambda: cloudnx_spec.sigv4().service)
     # Delayed state transitions (compute/storage); zero makes them complete on the next read.
     boot_delay: float = 0.0
     stop_delay: float = 0.0
@@ -76,8 +51,8 @@ class Settings:
     copy_delay: float = 0.0
     # RS256 signing key: a PEM file, or None to generate a fresh 2048-bit key at start.
     signing_key_path: str | None = None
-    jwt_issuer: str = "https://cloudnx.in/auth"
-    jwt_audience: str = "https://cloudnx.in"
+    jwt_issuer: str = _spec(lambda: cloudnx_spec.jwt().issuer)
+    jwt_audience: str = _spec(lambda: cloudnx_spec.jwt().audience)
     # Validate the server's own responses against the spec; a drift then answers 500 and is logged.
     debug_validation: bool = False
     # Verified-token cache entries (bounded so a token flood cannot grow memory).
@@ -88,9 +63,9 @@ class Settings:
 
     @classmethod
     def load(cls, options: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> Settings:
-        """Resolve every field: ``options`` (CLI; None values ignored) > environment > spec > field default."""
+        """Resolve every field: ``options`` (CLI; None values ignored) > environment > default (the spec's)."""
         env = os.environ if environ is None else environ
-        values: dict[str, Any] = _spec_defaults()
+        values: dict[str, Any] = {}
         hints = get_type_hints(cls)
         for f in dataclasses.fields(cls):
             raw = env.get(ENV_PREFIX + f.name.upper())

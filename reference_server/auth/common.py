@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
@@ -37,9 +38,6 @@ USER = "user"
 EMAIL_INDEX = "email_index"
 BILLING = "billing_account"
 
-_NAME_FIRST = re.compile(r"[A-Za-z0-9]")
-_NAME_REST = re.compile(r"[^A-Za-z0-9 ._-]")
-
 
 def now_iso(call: Call) -> str:
     return iso8601(call.ctx.clock())
@@ -58,24 +56,35 @@ def new_token() -> str:
     return secrets.token_urlsafe(30)  # 40 characters of [A-Za-z0-9_-]: the spec's SecretToken
 
 
+@functools.cache
+def _name_rule() -> tuple[re.Pattern[str], re.Pattern[str], int]:
+    """(first character, characters to replace, longest) from the spec's ``Name`` schema ``^[first][rest]{0,n}$``."""
+    schema = cloudnx_spec.component("schemas", "Name")
+    found = re.fullmatch(r"\^(\[[^\]]+\])\[([^\]]+)\]\{0,\d+\}\$", str(schema.get("pattern", "")))
+    if found is None or not isinstance(schema.get("maxLength"), int):
+        raise cloudnx_spec.SpecError("components/schemas/Name must read ^[first][rest]{0,n}$ with a maxLength")
+    return re.compile(found.group(1)), re.compile(f"[^{found.group(2)}]"), int(schema["maxLength"])
+
+
 def display_name_from(text: str) -> str:
-    """A valid Name (letters, digits, space . _ -; first a letter or digit) derived from free text."""
-    cleaned = _NAME_REST.sub("-", text)[:64]
-    if not cleaned or not _NAME_FIRST.match(cleaned[0]):
-        cleaned = ("u" + cleaned)[:64]
+    """A valid Name (the spec's pattern: letters, digits, space . _ -; first a letter or digit) from free text."""
+    first, others, longest = _name_rule()
+    cleaned = others.sub("-", text)[:longest]
+    if not cleaned or not first.match(cleaned[0]):
+        cleaned = ("u" + cleaned)[:longest]
     return cleaned
 
 
 def spec_default(schema_name: str, prop: str) -> Any:
-    return cloudnx_spec.load()["components"]["schemas"][schema_name]["properties"][prop]["default"]
+    return cloudnx_spec.component("schemas", schema_name)["properties"][prop]["default"]
 
 
 def limit(name: str) -> int:
-    return int(cloudnx_spec.load()["x-cloudnx-limits"][name])
+    return cloudnx_spec.limits()[name]
 
 
 def within_quota(call: Call, kind: str, what: str) -> None:
-    # x-cloudnx-limits resources_per_type_per_account: beyond it a create conflicts (409), never 5xx.
+    # The spec's resources_per_type_per_account limit: beyond it a create conflicts (409), never 5xx.
     if call.ctx.store.count(kind, call.principal.account_id) >= limit("resources_per_type_per_account"):
         raise conflict(f"the account already has the maximum number of {what}")
 

@@ -36,15 +36,14 @@ def _hash_password(password: str, salt: bytes) -> bytes:
 
 
 def _cookie(name: str, value: str, max_age: int) -> str:
-    # Attributes come from the login operation's x-cloudnx-cookies, so the spec decides them.
-    login = next(op for op in cloudnx_spec.operations() if op.operation_id == "auth_login")
-    attrs = login.raw["x-cloudnx-cookies"][name]
-    parts = [f"{name}={value}", f"Max-Age={max_age}", f"Path={attrs['path']}"]
-    if attrs.get("secure"):
+    # Attributes come from the login operation's cookies in the spec, so the spec decides them (RFC 6265 §4.1).
+    attrs = next(c for c in cloudnx_spec.operation("auth_login").cookies if c.name == name)
+    parts = [f"{name}={value}", f"Max-Age={max_age}", f"Path={attrs.path}"]
+    if attrs.secure:
         parts.append("Secure")
-    if attrs.get("http_only"):
+    if attrs.http_only:
         parts.append("HttpOnly")
-    parts.append(f"SameSite={attrs['same_site']}")
+    parts.append(f"SameSite={attrs.same_site}")
     return "; ".join(parts)
 
 

@@ -70,9 +70,8 @@ def account_of(call: Call) -> str:
 
 
 def limit(name: str) -> int:
-    """A quota from the spec's ``x-cloudnx-limits`` (never copied into Python)."""
-    value = cloudnx_spec.load()["x-cloudnx-limits"][name]
-    return int(value)
+    """A quota from the spec's limits (never copied into Python)."""
+    return cloudnx_spec.limits()[name]
 
 
 def owned_or_404(call: Call, kind: str, record_id: str) -> Record:

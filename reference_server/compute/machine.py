@@ -32,13 +32,11 @@ _NEXT = {"pending": "running", "rebooting": "running", "stopping": "stopped", "s
 
 @functools.cache
 def transition(operation_id: str) -> tuple[tuple[str, ...], str]:
-    """(states the action may start from, state it leads to): the operation's ``x-cloudnx-transition``."""
-    for op in cloudnx_spec.operations():
-        if op.operation_id == operation_id:
-            spec = op.raw["x-cloudnx-transition"]
-            source = spec["from"]
-            return (tuple(source) if isinstance(source, list) else (str(source),)), str(spec["to"])
-    raise KeyError(operation_id)
+    """(states the action may start from, state it leads to): the operation's transition in the spec."""
+    found = cloudnx_spec.operation(operation_id).transition
+    if found is None:
+        raise KeyError(f"{operation_id} declares no state transition in the spec")
+    return found.from_states, found.to
 
 
 def begin(ctx: ServerContext, state: str) -> dict[str, Any]:

@@ -9,9 +9,10 @@ import logging
 
 import jsonschema_rs
 
+from cloudnx_spec import deref
 from reference_server.platform.responses import encode_json
 from reference_server.platform.routing import RouteEntry
-from reference_server.platform.validation import compile_schema, deref, first_error
+from reference_server.platform.validation import compile_schema, first_error
 
 __all__ = ["ResponseChecker"]
 

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import unquote
 
+import cloudnx_spec
 from reference_server.platform.sigv4_canonical import (
     ALGORITHM,
     SignedRequest,
@@ -47,7 +48,6 @@ _PRESIGN_PARAMS = (
     "X-Amz-SignedHeaders",
     "X-Amz-Signature",
 )
-_MAX_PRESIGN_SECONDS = 604800  # AWS's own ceiling; x-cloudnx-lifetimes presign_max_seconds agrees
 
 
 class SigV4Error(Exception):
@@ -97,8 +97,8 @@ class SigV4Verifier:
         region: str,
         lookup_secret: Callable[[str], str | None],
         clock: Callable[[], float] = time.time,
-        skew_seconds: int = 900,
-        max_expires: int = _MAX_PRESIGN_SECONDS,
+        skew_seconds: int | None = None,
+        max_expires: int | None = None,
         normalize_path: bool | None = None,
         double_encode_path: bool | None = None,
         allow_unsigned_payload: bool | None = None,
@@ -108,8 +108,10 @@ class SigV4Verifier:
         self.region = region
         self.lookup_secret = lookup_secret
         self.clock = clock
-        self.skew_seconds = skew_seconds
-        self.max_expires = max_expires
+        # Unless the caller overrides them: the spec's clock skew and longest presigned lifetime.
+        lifetimes = cloudnx_spec.lifetimes()
+        self.skew_seconds = lifetimes.sigv4_clock_skew_seconds if skew_seconds is None else skew_seconds
+        self.max_expires = lifetimes.presign_max_seconds if max_expires is None else max_expires
         # S3 signs the path as sent and allows unsigned payloads; every other AWS-style service does not.
         self.normalize_path = not is_s3 if normalize_path is None else normalize_path
         self.double_encode_path = not is_s3 if double_encode_path is None else double_encode_path

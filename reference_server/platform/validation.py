@@ -16,19 +16,13 @@ from typing import Any
 import jsonschema_rs
 
 import cloudnx_spec
+from cloudnx_spec import deref
 
 __all__ = ["ParamSpec", "compile_schema", "deref", "first_error"]
 
 _MAX_MESSAGE = 300  # Error.error is at most 1000 characters; a value echoed back must not overflow it.
 _INT = re.compile(r"^-?[0-9]+$")
 _NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$")
-
-
-def deref(node: Any) -> Any:
-    """Follow ``$ref`` chains of a parameter/response/requestBody object."""
-    while isinstance(node, dict) and "$ref" in node:
-        node = cloudnx_spec.resolve(node["$ref"])
-    return node
 
 
 _SPEC_URI = "urn:cloudnx:spec"
@@ -93,14 +87,13 @@ class ParamSpec:
     has_default: bool = False
 
     @classmethod
-    def from_spec(cls, raw: Mapping[str, Any]) -> ParamSpec:
-        param = deref(raw)
-        schema = dict(param.get("schema") or {})
+    def from_spec(cls, param: cloudnx_spec.Parameter) -> ParamSpec:
+        schema = dict(param.schema)
         resolved = deref(schema)
         return cls(
-            name=str(param["name"]),
-            location=str(param["in"]),
-            required=bool(param.get("required", False)),
+            name=param.name,
+            location=param.location,
+            required=param.required,
             schema=schema,
             validator=compile_schema(schema),
             kind=_primary_type(schema),

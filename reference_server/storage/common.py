@@ -41,13 +41,13 @@ def iso(timestamp: float) -> str:
 
 
 def data_plane() -> dict[str, Any]:
-    """The spec's ``x-cloudnx-s3-data-plane``: prefix, signing scope, caps."""
-    value: dict[str, Any] = cloudnx_spec.load()["x-cloudnx-s3-data-plane"]
-    return value
+    """The spec's S3 data plane as written (prefix, signing scope, caps); ``cloudnx_spec.s3_data_plane()`` is the
+    typed, validated reading of the same extension."""
+    return dict(cloudnx_spec.s3_data_plane().raw)
 
 
 def storage_limit(name: str) -> int:
-    return int(cloudnx_spec.load()["x-cloudnx-limits"][name])
+    return cloudnx_spec.limits()[name]
 
 
 def owned_bucket(call: Call) -> Record:

@@ -49,7 +49,7 @@ class S3App:
     def __init__(self, ctx: ServerContext) -> None:
         self.ctx = ctx
         signing = data_plane()["signing"]
-        lifetimes = cloudnx_spec.load()["x-cloudnx-lifetimes"]
+
         self.prefix = str(data_plane()["path_prefix_on_api_host"])
         self.verifier = SigV4Verifier(
             service=signing["service"],
@@ -57,7 +57,7 @@ class S3App:
             lookup_secret=self._secret,
             clock=ctx.clock,
             skew_seconds=ctx.settings.sigv4_clock_skew_seconds,
-            max_expires=int(lifetimes["presign_max_seconds"]),
+            max_expires=cloudnx_spec.lifetimes().presign_max_seconds,
         )
 
     def _secret(self, access_key_id: str) -> str | None:
