@@ -44,6 +44,7 @@ CAPABILITIES: dict[str, str] = {
     "cookies": "session cookie attributes and lifetimes",
     "sigv4": "AWS SigV4 request signing (service cloudnx, region in-mum)",
     "storage": "the storage service and the S3-compatible data plane",
+    "hostile": "hostile input (deep, malformed, oversized, non-ASCII): a clean 4xx, never a 5xx",
 }
 SERVICES: dict[str, str] = {
     "auth": "the auth service (/auth/)",

@@ -42,6 +42,8 @@ class Redactor:
             secrets = sorted(self._secrets, key=len, reverse=True)
         for secret in secrets:
             value = value.replace(secret, MASK)
+        # A hostile exchange may carry lone surrogates (JSON "\\ud800" decodes to one): a report must stay UTF-8.
+        value = value.encode("utf-8", "backslashreplace").decode("utf-8")
         return _QUERY_SECRETS.sub(lambda m: f"{m.group(1)}={MASK}", value)
 
     def headers(self, headers: httpx.Headers) -> list[tuple[str, str]]:
@@ -58,8 +60,8 @@ class Redactor:
         if "json" in content_type:
             try:
                 return self.text(json.dumps(_mask_json(json.loads(content)), ensure_ascii=False))[:_BODY_LIMIT]
-            except ValueError:
-                pass  # a malformed JSON body is shown as text below: it is exactly what a report must show
+            except (ValueError, RecursionError):
+                pass  # malformed or too deeply nested JSON is shown as text below: exactly what a report must show
         text = content.decode("utf-8", "replace")
         return self.text(text)[:_BODY_LIMIT]
 

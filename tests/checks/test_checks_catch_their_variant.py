@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from killmatrix.variants import VARIANTS
-from tests.checks.harness import check_tests, run_checks, serve
+from tests.checks.harness import SERVER_DEFECTS, check_tests, run_checks, serve
 
 pytestmark = pytest.mark.suite
 
@@ -37,7 +37,12 @@ def test_every_protocol_check_passes_on_the_clean_server(tmp_path: Path) -> None
     nodes = sorted({node for group in CHECKS.values() for node in group})
     with serve("none") as base:
         verdicts = run_checks(base, nodes, tmp_path)
-    wrong = {check: verdict for check, verdict in verdicts.items() if check in CHECKS and verdict != "passed"}
+    # A known server defect is expected to fail, and is judged by tests/checks/test_hostile_battery.py.
+    wrong = {
+        check: verdict
+        for check, verdict in verdicts.items()
+        if check in CHECKS and verdict != "passed" and check not in SERVER_DEFECTS
+    }
     assert not wrong, f"protocol checks not passing on the clean reference server: {wrong}"
 
 
