@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from reference_server import errors
+from reference_server.errors import ApiError
 from reference_server.platform import platform_of
 from reference_server.platform.audit import iso8601
 from reference_server.platform.core import Principal, ServerContext
@@ -17,11 +18,20 @@ from reference_server.platform.sessions import session_for_refresh_token
 from reference_server.platform.sigv4 import SignedRequest, SigV4Error, SigV4Verifier
 from reference_server.platform.tokens import TokenError
 
-__all__ = ["ACCESS_KEY", "IAM_USER", "POLICY", "Authenticator", "parse_cookies"]
+__all__ = ["ACCESS_KEY", "IAM_USER", "POLICY", "AuthenticationFailed", "Authenticator", "parse_cookies"]
 
 ACCESS_KEY = "access_key"
 IAM_USER = "iam_user"
 POLICY = "policy"
+
+
+class AuthenticationFailed(ApiError):
+    """401, naming the principal the request claimed to be when that is known without trusting it (the IAM user
+    of a SigV4 access key id that exists), so the audit log of that account records the failed attempt."""
+
+    def __init__(self, message: str, claimed: Principal | None = None) -> None:
+        super().__init__(401, message)
+        self.claimed = claimed
 
 
 def parse_cookies(header: str) -> dict[str, str]:
@@ -67,11 +77,17 @@ class Authenticator:
         try:
             identity = self.sigv4.verify(request)
         except SigV4Error as exc:
-            raise errors.unauthorized(f"SigV4: {exc.message}") from exc
+            raise AuthenticationFailed(f"SigV4: {exc.message}", self._claimed(exc.access_key_id)) from exc
         key = self._ctx.store.get(ACCESS_KEY, identity.access_key_id)
         if key is None:
             raise errors.unauthorized()
         self._ctx.store.update(ACCESS_KEY, key["id"], last_used_at=iso8601(self._ctx.clock()))
+        return Principal(id=key["iam_user_id"], kind="iam_user", account_id=key["account_id"], auth_method="sigv4")
+
+    def _claimed(self, access_key_id: str | None) -> Principal | None:
+        key = self._ctx.store.get(ACCESS_KEY, access_key_id) if access_key_id else None
+        if key is None:
+            return None
         return Principal(id=key["iam_user_id"], kind="iam_user", account_id=key["account_id"], auth_method="sigv4")
 
     def from_refresh_cookie(self, cookies: Mapping[str, str]) -> Principal:

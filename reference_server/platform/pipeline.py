@@ -20,7 +20,7 @@ from reference_server import errors
 from reference_server.errors import ApiError
 from reference_server.platform import Platform
 from reference_server.platform.audit import MUTATING
-from reference_server.platform.authn import IAM_USER, POLICY, Authenticator
+from reference_server.platform.authn import IAM_USER, POLICY, AuthenticationFailed, Authenticator
 from reference_server.platform.core import HANDLERS, Call, Principal, Reply, ServerContext, anonymous
 from reference_server.platform.iam import RequestContext, evaluate, render_resource
 from reference_server.platform.idempotency import IdempotencyKeys, StoredResponse, fingerprint
@@ -53,14 +53,21 @@ class Pipeline:
             await self._send_error(send, answer, decision.headers())
             return
         body, too_large = await read_body(receive, headers, self.ctx.settings.max_body_bytes)
-        principal, auth_error = anonymous(client), None
+        principal, claimed = anonymous(client), None
+        auth_error: ApiError | None = None
         if not entry.public:
             try:
                 principal = self.authenticator.authenticate(
                     entry.security_schemes, headers, self._signed(scope, headers, body)
                 )
+            except AuthenticationFailed as exc:
+                auth_error, claimed = exc, exc.claimed
             except ApiError as exc:
                 auth_error = exc
+            except Exception:
+                # A bug, but the request is still counted by the limiter and audited like any other.
+                log.exception("unhandled error authenticating %s", entry.operation_id)
+                auth_error = errors.internal_error()
         decision = self.platform.limiter.hit(principal.id)
         rate_headers = decision.headers()
         call: Call | None = None
@@ -99,7 +106,7 @@ class Pipeline:
         if replayed:
             out["idempotent-replayed"] = "true"
         await send_response(send, status, payload, out, cookies)
-        self._audit(entry, call, principal, scope, status, client, raw_params)
+        self._audit(entry, call, claimed or principal, scope, status, client, raw_params)
 
     # -- stages ---------------------------------------------------------------------------------------------
 
@@ -147,7 +154,9 @@ class Pipeline:
             values.setdefault(param.location, {})[param.name] = value
         parsed: Any = None
         if entry.body_schema is not None:
-            parsed = parse_json_body(entry.body_required, entry.body_schema, headers, body)
+            parsed = parse_json_body(
+                entry.body_required, entry.body_schema, headers, body, max_depth=self.ctx.settings.max_json_depth
+            )
         return values["path"], values["query"], parsed
 
     def _authorize(self, entry: RouteEntry, principal: Principal, path_params: dict[str, Any], client: str) -> None:

@@ -51,10 +51,18 @@ _PRESIGN_PARAMS = (
 
 
 class SigV4Error(Exception):
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, access_key_id: str | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        # The key id the request claimed, once its scope parsed (the audit log names whom a forgery targeted).
+        self.access_key_id = access_key_id
+
+
+def _same(a: str, b: str) -> bool:
+    # hmac.compare_digest refuses str with non-ASCII characters (TypeError); header values arrive latin-1
+    # decoded, so a hostile byte would otherwise crash the verifier. Compare the UTF-8 bytes instead.
+    return hmac.compare_digest(a.encode("utf-8", "surrogatepass"), b.encode("utf-8", "surrogatepass"))
 
 
 @dataclass(frozen=True)
@@ -123,10 +131,16 @@ class SigV4Verifier:
         return bool(auth and auth[0].startswith(ALGORITHM)) or "X-Amz-Algorithm=" in request.query
 
     def verify(self, request: SignedRequest) -> SigV4Identity:
+        """The verified identity; any defect of the request (whatever its bytes) raises SigV4Error, nothing else."""
         auth = request.header_values("authorization")
-        if auth and auth[0].startswith(ALGORITHM):
-            return self._verify_header(request, auth[0])
-        return self._verify_query(request)
+        try:
+            if auth and auth[0].startswith(ALGORITHM):
+                return self._verify_header(request, auth[0])
+            return self._verify_query(request)
+        except (UnicodeError, ValueError, OverflowError) as exc:
+            # Text no signer produces (lone surrogates, absurd dates): malformed, like any other bad field.
+            code = "AuthorizationHeaderMalformed" if auth else "AuthorizationQueryParametersError"
+            raise SigV4Error(code, "the SigV4 fields are not well-formed") from exc
 
     def _scope(self, credential: str, amz_date: str, code: str) -> tuple[str, str]:
         parts = credential.split("/")
@@ -148,7 +162,7 @@ class SigV4Verifier:
             return actual
         if sent[0] in UNSIGNED_PAYLOADS and self.allow_unsigned_payload:
             return sent[0]
-        if not hmac.compare_digest(sent[0], actual):
+        if not _same(sent[0], actual):
             raise SigV4Error("SignatureDoesNotMatch", "x-amz-content-sha256 does not match the payload")
         return sent[0]
 
@@ -164,7 +178,7 @@ class SigV4Verifier:
             string_to_sign(amz_date, scope, canonical).encode(),
             hashlib.sha256,
         ).hexdigest()
-        if not hmac.compare_digest(expected, signature):
+        if not _same(expected, signature):
             raise SigV4Error("SignatureDoesNotMatch", "the request signature does not match")
 
     def _signed_headers(self, request: SignedRequest, value: str, required: tuple[str, ...], code: str) -> list[str]:
@@ -187,17 +201,21 @@ class SigV4Verifier:
             raise SigV4Error(code, "X-Amz-Date header is required")
         signed_at = _parse_amz_date(dates[0])
         key_id, scope = self._scope(fields["Credential"], dates[0], code)
-        names = self._signed_headers(request, fields["SignedHeaders"], ("host", "x-amz-date"), code)
-        if abs(self.clock() - signed_at) > self.skew_seconds:
-            raise SigV4Error("RequestTimeTooSkewed", "the request time is too far from the server's clock")
-        canonical = canonical_request(
-            request,
-            names,
-            self._payload_hash(request),
-            normalize=self.normalize_path,
-            double_encode=self.double_encode_path,
-        )
-        self._check_signature(request, key_id, scope, dates[0], canonical, fields["Signature"])
+        try:
+            names = self._signed_headers(request, fields["SignedHeaders"], ("host", "x-amz-date"), code)
+            if abs(self.clock() - signed_at) > self.skew_seconds:
+                raise SigV4Error("RequestTimeTooSkewed", "the request time is too far from the server's clock")
+            canonical = canonical_request(
+                request,
+                names,
+                self._payload_hash(request),
+                normalize=self.normalize_path,
+                double_encode=self.double_encode_path,
+            )
+            self._check_signature(request, key_id, scope, dates[0], canonical, fields["Signature"])
+        except SigV4Error as exc:
+            exc.access_key_id = key_id
+            raise
         return SigV4Identity(key_id, signed_at, presigned=False, expires_at=None)
 
     def _verify_query(self, request: SignedRequest) -> SigV4Identity:
