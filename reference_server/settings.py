@@ -42,6 +42,7 @@ class Settings:
     idempotency_key_seconds: int = _spec(lambda: cloudnx_spec.lifetimes().idempotency_key_seconds)
     sigv4_clock_skew_seconds: int = _spec(lambda: cloudnx_spec.lifetimes().sigv4_clock_skew_seconds)
     max_body_bytes: int = _spec(lambda: cloudnx_spec.limits().max_body_bytes)
+    max_json_depth: int = _spec(lambda: cloudnx_spec.limits()["max_json_depth"])
     region: str = _spec(lambda: cloudnx_spec.sigv4().region)
     sigv4_service: str = _spec(lambda: cloudnx_spec.sigv4().service)
     # Delayed state transitions (compute/storage); zero makes them complete on the next read.
@@ -60,6 +61,9 @@ class Settings:
     # Distinct limiter keys kept (principals + client addresses); the least recently used go first.
     limiter_max_keys: int = 100000
     log_level: str = "warning"
+    # Peers whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated addresses or networks, "*"
+    # for any). Empty: none, so the client address is always the TCP peer's and cannot be forged by a header.
+    forwarded_allow_ips: str = ""
 
     @classmethod
     def load(cls, options: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> Settings:

@@ -8,6 +8,7 @@ from typing import Any
 from jsonschema_rs import Validator
 
 from reference_server import errors
+from reference_server.platform import strict_json
 from reference_server.platform.responses import JSON_TYPE
 from reference_server.platform.validation import first_error
 
@@ -61,12 +62,10 @@ def created_id(payload: bytes) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def parse_json_body(required: bool, validator: Validator, headers: dict[str, str], body: bytes) -> Any:
-    """The request body parsed and validated: 400 (missing, malformed, invalid) or 415 (not JSON)."""
+def parse_json_body(
+    required: bool, validator: Validator, headers: dict[str, str], body: bytes, *, max_depth: int
+) -> Any:
+    """The request body parsed (strict_json) and validated: 400 (missing, malformed, invalid) or 415 (not JSON)."""
     if not body.strip():
         if required:
             raise errors.bad_request("body: a JSON request body is required")
@@ -74,9 +73,9 @@ def parse_json_body(required: bool, validator: Validator, headers: dict[str, str
     if not is_json(headers.get("content-type", "")):
         raise errors.unsupported_media_type(headers.get("content-type", ""))
     try:
-        parsed = json.loads(body, parse_constant=_reject_constant)
-    except ValueError as exc:
-        raise errors.bad_request(f"body: malformed JSON ({str(exc)[:200]})") from exc
+        parsed = strict_json.loads(body, max_depth=max_depth)
+    except strict_json.JsonRejected as exc:
+        raise errors.bad_request(f"body: malformed JSON ({exc})") from exc
     problem = first_error(validator, parsed, "body")
     if problem is not None:
         raise errors.bad_request(problem)
