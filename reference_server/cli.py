@@ -40,6 +40,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="validate the server's own responses against the spec (drift answers 500)",
     )
     parser.add_argument("--log-level", default=None, help="uvicorn log level (default warning)")
+    parser.add_argument(
+        "--forwarded-allow-ips",
+        default=None,
+        help="proxies whose X-Forwarded-For is believed: comma-separated addresses/networks, '*' any (default none)",
+    )
     return parser
 
 
@@ -76,6 +81,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         log_level=settings.log_level,
         access_log=False,
         lifespan="on",
+        # uvicorn believes X-Forwarded-For from 127.0.0.1 by default; the client address feeds the anonymous rate
+        # limit, cnx:SourceIp conditions and the audit log, so only configured proxies may set it.
+        proxy_headers=bool(settings.forwarded_allow_ips),
+        forwarded_allow_ips=settings.forwarded_allow_ips or None,
         **_fast_stack(),
     )
     _AnnouncingServer(config).run()
