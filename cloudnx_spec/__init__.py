@@ -42,6 +42,7 @@ __all__ = [
     "component",
     "deref",
     "digest",
+    "extension",
     "iam_scheme",
     "id_prefix",
     "id_prefixes",
@@ -177,6 +178,18 @@ def component(kind: str, name: str) -> Mapping[str, Any]:
         raise SpecError(f"spec/openapi.yaml has no components/{kind}/{name}") from None
     if not isinstance(value, Mapping):
         raise SpecError(f"spec/openapi.yaml components/{kind}/{name} is not a mapping")
+    return value
+
+
+def extension(name: str) -> Mapping[str, Any]:
+    """A root extension as written, by short name (``extension("rate-limit")``), once the model validated it.
+
+    For callers that pass the mapping on unread (reports, docs); a reader of a field wants the typed accessor.
+    """
+    validate()
+    value = load().get(f"x-cloudnx-{name.removeprefix('x-cloudnx-')}")
+    if not isinstance(value, Mapping):
+        raise KeyError(f"spec/openapi.yaml has no root extension x-cloudnx-{name}")
     return value
 
 

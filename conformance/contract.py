@@ -1,24 +1,20 @@
-"""What the suite expects, read from the spec (via ``cloudnx_spec``): never from literals in Python.
+"""What the suite expects, as a thin view over the typed contract model ``cloudnx_spec`` (never literals).
 
 ``Contract.op(operation_id)`` answers the questions a check asks about an operation: method, path template,
 documented statuses, list key, IAM action/resource, whether it takes an ``Idempotency-Key``, whether it is
-public, and the schema and example of its request body.
+public, and the schema and example of its request body. The typed extensions are properties: ``rate``,
+``lifetimes``, ``idempotency``, ``limits``, ``s3``.
 """
 
 from __future__ import annotations
 
 import functools
-import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
-from urllib.parse import quote
 
 import cloudnx_spec
 
 __all__ = ["Contract", "OperationInfo", "contract"]
-
-_MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
-_PLACEHOLDER = re.compile(r"{([^}]+)}")
 
 
 @dataclass(frozen=True)
@@ -50,16 +46,11 @@ class OperationInfo:
 
 
 class Contract:
-    """The spec seen from the suite: operations by id, URLs, and the root ``x-cloudnx-*`` extensions."""
+    """The spec seen from the suite: operations by id, URLs, and the contract's typed extensions."""
 
     def __init__(self, spec: dict[str, Any] | None = None) -> None:
         self.spec = spec if spec is not None else cloudnx_spec.load()
-        self._ops: dict[str, OperationInfo] = {}
-        for operation in cloudnx_spec.operations():
-            self._ops[operation.operation_id] = _info(operation, self.spec)
-        # Literal segments first, so /teams/{team_id} never shadows a literal sibling like /iam/users.
-        routes = sorted(self._ops.values(), key=lambda o: o.path.count("{"))
-        self._routes = [(_route_regex(o.path), o.method, o.operation_id) for o in routes]
+        self._ops = {op.operation_id: _info(op) for op in cloudnx_spec.operations()}
 
     def op(self, operation_id: str) -> OperationInfo:
         try:
@@ -72,88 +63,76 @@ class Contract:
 
     def url(self, operation_id: str, **path_params: str) -> str:
         """The operation's path with its parameters filled in (percent-encoded); relative to the target."""
-        info = self.op(operation_id)
-        missing = set(info.path_params) - path_params.keys()
-        if missing:
-            raise KeyError(f"{operation_id} needs path parameters {sorted(missing)}")
-        return _PLACEHOLDER.sub(lambda m: quote(str(path_params[m.group(1)]), safe=""), info.path)
+        self.op(operation_id)
+        try:
+            return cloudnx_spec.operation(operation_id).template.fill(**path_params)
+        except KeyError as exc:
+            raise KeyError(f"{operation_id}: {exc.args[0]}") from None
 
     def match(self, method: str, path: str) -> str | None:
         """The operationId that ``method path`` addresses (the target's own base path is allowed in front)."""
-        for regex, op_method, operation_id in self._routes:
-            if op_method == method.upper() and regex.search(path):
-                return operation_id
-        return None
+        found = cloudnx_spec.match(method, path, base_path_allowed=True)
+        return found.operation_id if found else None
 
     def ext(self, name: str) -> Any:
-        """A root extension, e.g. ``ext("rate-limit")`` or ``ext("x-cloudnx-rate-limit")``."""
-        key = name if name.startswith("x-") else f"x-cloudnx-{name}"
-        try:
-            return self.spec[key]
-        except KeyError:
-            raise KeyError(f"spec/openapi.yaml has no root extension {key!r}") from None
+        """A root extension as written, e.g. ``ext("rate-limit")``; prefer the typed properties below."""
+        return cloudnx_spec.extension(name)
 
     def schema(self, name: str) -> dict[str, Any]:
         return dict(self.spec["components"]["schemas"][name])
 
     @property
+    def rate(self) -> cloudnx_spec.RateLimit:
+        return cloudnx_spec.rate_limit()
+
+    @property
+    def lifetimes(self) -> cloudnx_spec.Lifetimes:
+        return cloudnx_spec.lifetimes()
+
+    @property
+    def idempotency(self) -> cloudnx_spec.Idempotency:
+        return cloudnx_spec.idempotency()
+
+    @property
+    def limits(self) -> cloudnx_spec.Limits:
+        return cloudnx_spec.limits()
+
+    @property
+    def s3(self) -> cloudnx_spec.S3DataPlane:
+        return cloudnx_spec.s3_data_plane()
+
+    @property
     def rate_limit(self) -> int:
-        return int(self.ext("rate-limit")["requests_per_second"])
+        return cloudnx_spec.rate_limit().requests_per_second
 
     @property
     def rate_window(self) -> float:
-        return float(self.ext("rate-limit").get("window_seconds", 1))
+        return cloudnx_spec.rate_limit().window_seconds
 
     def id_prefixes(self) -> dict[str, str]:
-        """Schema name -> id prefix (``x-cloudnx-id-prefix``), e.g. ``VpcId`` -> ``vpc-``."""
-        schemas = self.spec["components"]["schemas"]
-        return {name: s["x-cloudnx-id-prefix"] for name, s in schemas.items() if "x-cloudnx-id-prefix" in s}
+        """Schema name -> id prefix, e.g. ``VpcId`` -> ``vpc-``."""
+        return dict(cloudnx_spec.id_prefixes())
 
 
-def _info(operation: cloudnx_spec.Operation, spec: dict[str, Any]) -> OperationInfo:
-    raw = operation.raw
-    params = [_deref(p) for p in (*operation.path_item_parameters, *raw.get("parameters", ()))]
-    codes = raw.get("responses", {})
-    statuses = frozenset(int(code) for code in codes if code.isdigit())
-    body = (raw.get("requestBody") or {}).get("content", {}).get("application/json", {})
-    schema = body.get("schema")
-    if isinstance(schema, dict) and "$ref" in schema:
-        schema = cloudnx_spec.resolve(schema["$ref"])
-    links: dict[str, str] = {}
-    for code, response in codes.items():
-        if code.startswith("2"):
-            for name, link in (_deref(response).get("links") or {}).items():
-                links[name] = link.get("operationId", "")
-    takes_key = any(p.get("in") == "header" and p.get("name") == "Idempotency-Key" for p in params)
+def _info(op: cloudnx_spec.Operation) -> OperationInfo:
     return OperationInfo(
-        operation_id=operation.operation_id,
-        method=operation.method,
-        path=operation.path,
-        service=operation.service,
-        tag=operation.tags[0] if operation.tags else "",
-        statuses=statuses,
-        has_4xx_range="4XX" in codes,
-        list_key=raw.get("x-cloudnx-list-key"),
-        iam=raw.get("x-cloudnx-iam"),
-        idempotent=takes_key and operation.method in _MUTATING and raw.get("x-cloudnx-idempotency") is not False,
-        public=raw.get("security", spec.get("security")) == [],
-        path_params=tuple(p["name"] for p in params if p.get("in") == "path"),
-        request_schema=schema,
-        request_example=body.get("example"),
-        links=links,
-        raw=raw,
+        operation_id=op.operation_id,
+        method=op.method,
+        path=op.path,
+        service=op.service,
+        tag=op.tags[0] if op.tags else "",
+        statuses=op.statuses,
+        has_4xx_range=op.has_4xx_range,
+        list_key=op.list_key,
+        iam=asdict(op.iam) if op.iam else None,
+        idempotent=op.idempotent,
+        public=op.public,
+        path_params=op.path_params,
+        request_schema=dict(op.request_schema) if op.request_schema is not None else None,
+        request_example=op.request_example,
+        links=dict(op.links),
+        raw=op.raw,
     )
-
-
-def _route_regex(template: str) -> re.Pattern[str]:
-    pattern = _PLACEHOLDER.sub("[^/]+", re.escape(template).replace(r"\{", "{").replace(r"\}", "}"))
-    return re.compile(pattern + "$")
-
-
-def _deref(node: dict[str, Any]) -> dict[str, Any]:
-    while isinstance(node, dict) and "$ref" in node:
-        node = cloudnx_spec.resolve(node["$ref"])
-    return node
 
 
 @functools.cache

@@ -80,7 +80,7 @@ def resolve(cli: Mapping[str, Any], env: Mapping[str, str] | None = None) -> Set
     if baseline is not None and not Path(baseline).is_file():
         raise ConfigError(f"{where}: baseline report {baseline} does not exist", hint="pass a report.json of a run")
     # The spec lets an implementation serve the data plane under a prefix of the API host; that is the default.
-    prefix = contract().ext("s3-data-plane").get("path_prefix_on_api_host", "/s3")
+    prefix = contract().s3.path_prefix_on_api_host
     s3_url = config.s3_url or (f"{target}{prefix}" if target else None)
     return Settings(
         target=target,

@@ -1,11 +1,10 @@
 """SigV4 signing of httpx requests with botocore's signer (service ``cloudnx``, region ``in-mum``).
 
-The service and region come from the spec's ``sigv4`` security scheme (``x-cloudnx-sigv4``).
+The service and region come from the spec's SigV4 security scheme (``cloudnx_spec.sigv4()``).
 """
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import httpx
@@ -13,7 +12,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from conformance.contract import contract
+import cloudnx_spec
 
 __all__ = ["sign", "sigv4_scheme"]
 
@@ -21,13 +20,9 @@ __all__ = ["sign", "sigv4_scheme"]
 _UNSIGNED = {"connection", "accept-encoding", "user-agent", "content-length", "accept"}
 
 
-@functools.cache
 def sigv4_scheme() -> dict[str, Any]:
-    schemes = contract().spec["components"]["securitySchemes"]
-    for scheme in schemes.values():
-        if scheme.get("x-cloudnx-auth-scheme") == "aws-sigv4":
-            return dict(scheme.get("x-cloudnx-sigv4", {}))
-    raise KeyError("spec/openapi.yaml declares no security scheme with x-cloudnx-auth-scheme: aws-sigv4")
+    """The spec's SigV4 scope (region, service, required signed headers, clock skew) as a mapping."""
+    return dict(cloudnx_spec.sigv4().as_dict())
 
 
 def sign(

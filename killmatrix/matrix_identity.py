@@ -28,17 +28,17 @@ class BootstrapFailed(RuntimeError):
 
 
 def _method(operation_id: str) -> str:
-    return next(op.method for op in cloudnx_spec.operations() if op.operation_id == operation_id)
+    return cloudnx_spec.operation(operation_id).method
 
 
 def _policy_version() -> str:
-    document = cloudnx_spec.load()["components"]["schemas"]["PolicyDocument"]
+    document = cloudnx_spec.component("schemas", "PolicyDocument")
     return str(document["properties"]["Version"]["enum"][0])
 
 
 def token_lifetime_s() -> float:
-    """How long an exchanged bearer lives (``x-cloudnx-lifetimes``): the schemathesis budget must fit in it."""
-    return float(cloudnx_spec.load()["x-cloudnx-lifetimes"]["exchange_token_seconds"])
+    """How long an exchanged bearer lives (the spec's lifetimes): the schemathesis budget must fit in it."""
+    return float(cloudnx_spec.lifetimes().exchange_token_seconds)
 
 
 def _call(http: httpx.Client, operation_id: str, body: dict[str, Any] | None = None, **path: str) -> httpx.Response:

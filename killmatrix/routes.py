@@ -2,31 +2,14 @@
 
 from __future__ import annotations
 
-import functools
-import re
-
 import cloudnx_spec
 from cloudnx_spec import Operation
 
 __all__ = ["list_key", "match", "service_of"]
 
 
-@functools.cache
-def _table() -> list[tuple[re.Pattern[str], Operation]]:
-    table = []
-    for op in cloudnx_spec.operations():
-        pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(op.path))
-        table.append((re.compile(f"^{pattern}$"), op))
-    # Literal segments beat parameters (/auth/iam/users/x vs /auth/iam/exchange-credentials).
-    table.sort(key=lambda entry: entry[1].path.count("{"))
-    return table
-
-
 def match(method: str, path: str) -> Operation | None:
-    for pattern, op in _table():
-        if op.method == method.upper() and pattern.match(path):
-            return op
-    return None
+    return cloudnx_spec.match(method, path)
 
 
 def operation_id(method: str, path: str) -> str:
@@ -36,7 +19,7 @@ def operation_id(method: str, path: str) -> str:
 
 def list_key(method: str, path: str) -> str | None:
     op = match(method, path)
-    return str(op.raw["x-cloudnx-list-key"]) if op and "x-cloudnx-list-key" in op.raw else None
+    return op.list_key if op else None
 
 
 def service_of(path: str) -> str:
@@ -44,12 +27,8 @@ def service_of(path: str) -> str:
 
 
 def path_of(operation: str) -> str:
-    for op in cloudnx_spec.operations():
-        if op.operation_id == operation:
-            return op.path
-    raise KeyError(operation)
+    return cloudnx_spec.operation(operation).path
 
 
 def sigv4_scheme() -> dict[str, object]:
-    scheme = cloudnx_spec.load()["components"]["securitySchemes"]["sigv4"]["x-cloudnx-sigv4"]
-    return dict(scheme)
+    return cloudnx_spec.sigv4().as_dict()

@@ -89,7 +89,7 @@ def path_param_schema(contract: Contract, operation_id: str, param: str) -> dict
 def missing_id(contract: Contract, operation_id: str, param: str) -> str:
     """A well-formed id for ``param`` that names nothing: the spec's prefix plus random characters."""
     schema = path_param_schema(contract, operation_id, param)
-    prefix = str(schema.get("x-cloudnx-id-prefix", ""))
+    prefix = cloudnx_spec.id_prefix(schema)
     length = int(schema.get("maxLength", 20))
     if prefix.isupper():
         alphabet = string.ascii_uppercase + string.digits

@@ -31,7 +31,7 @@ _LIFTED = {"rate_limit": 1_000_000}
 
 
 def _spec_limit() -> int:
-    return int(cloudnx_spec.load()["x-cloudnx-rate-limit"]["requests_per_second"])
+    return cloudnx_spec.rate_limit().requests_per_second
 
 
 def _hide_lifted_limit(response: Response) -> Response:

@@ -1,6 +1,6 @@
 """What the load scenarios need from the contract, read through ``cloudnx_spec`` (never copied into Python).
 
-The rate limit and Retry-After bounds come from ``x-cloudnx-rate-limit`` and the ``Retry-After`` header schema;
+The rate limit and Retry-After bounds come from ``cloudnx_spec.rate_limit()`` and the ``Retry-After`` header schema;
 the endpoints each user hits are chosen by walking the operations, so a spec change moves the load with it.
 """
 
@@ -79,42 +79,33 @@ def unique_name(run_tag: str, pattern: str, max_length: int) -> str:
     return name
 
 
-def _deref(node: Any) -> Any:
-    while isinstance(node, dict) and "$ref" in node:
-        node = cloudnx_spec.resolve(node["$ref"])
-    return node
-
-
 def _endpoint(op: cloudnx_spec.Operation) -> Endpoint:
     return Endpoint(op.operation_id, op.method, op.path, op.service)
 
 
 def _secured(op: cloudnx_spec.Operation) -> bool:
-    return op.raw.get("security", cloudnx_spec.load().get("security")) != []
+    return not op.public
 
 
 def _lifecycle(op: cloudnx_spec.Operation, by_id: dict[str, cloudnx_spec.Operation]) -> Lifecycle | None:
     """A create whose example needs no other resource (no *_id fields) and that links to its get and delete."""
-    content = (op.raw.get("requestBody") or {}).get("content", {}).get("application/json", {})
-    example = content.get("example")
-    links = (op.raw.get("responses", {}).get("201") or {}).get("links") or {}
+    example = op.request_example
     if not isinstance(example, dict) or "name" not in example or any(k.endswith(("_id", "_ids")) for k in example):
         return None
     targets: dict[str, cloudnx_spec.Operation] = {}
     id_params: dict[str, str] = {}
-    for link in links.values():
-        target = by_id.get(link.get("operationId", ""))
+    for link, target_id in op.links.items():
+        target = by_id.get(target_id)
         if target is None or target.method not in ("GET", "DELETE"):
             continue
         targets[target.method] = target
-        for param, expr in (link.get("parameters") or {}).items():
+        for param, expr in op.link_parameters[link].items():
             if isinstance(expr, str) and expr.startswith("$response.body#"):
                 id_params[param] = expr.removeprefix("$response.body#")
     listing = next((o for o in by_id.values() if o.method == "GET" and o.path == op.path), None)
     if "GET" not in targets or "DELETE" not in targets or listing is None:
         return None
-    schema = _deref(content.get("schema"))
-    name_schema = _deref(schema.get("properties", {}).get("name", {}))
+    name_schema = cloudnx_spec.deref((op.request_schema or {}).get("properties", {}).get("name", {}))
     return Lifecycle(
         service=op.service,
         create=_endpoint(op),
@@ -131,19 +122,16 @@ def _lifecycle(op: cloudnx_spec.Operation, by_id: dict[str, cloudnx_spec.Operati
 @functools.cache
 def contract() -> LoadContract:
     """Read once per process; raises ``cloudnx_spec.SpecError`` naming what the spec lacks."""
-    spec = cloudnx_spec.load()
-    ext = spec.get("x-cloudnx-rate-limit")
-    if not isinstance(ext, dict):
-        raise cloudnx_spec.SpecError("spec root lacks x-cloudnx-rate-limit: the load scenarios need the limit")
-    header_name = str(ext["retry_after"]["header"])
-    header_schema = _deref(spec["components"]["headers"][header_name]).get("schema", {})
+    limit = cloudnx_spec.rate_limit()
+    header_name = limit.retry_after.header
+    header_schema = cloudnx_spec.component("headers", header_name).get("schema", {})
     rate = RateLimit(
-        limit=int(ext["requests_per_second"]),
-        window=float(ext["window_seconds"]),
-        services=tuple(ext["shared_across_services"]),
-        exceeded_status=int(ext["exceeded_status"]),
+        limit=limit.requests_per_second,
+        window=limit.window_seconds,
+        services=limit.shared_across_services,
+        exceeded_status=limit.exceeded_status,
         retry_after_header=header_name,
-        retry_after_min=int(header_schema.get("minimum", ext["retry_after"].get("at_least", 1))),
+        retry_after_min=int(header_schema.get("minimum", limit.retry_after.at_least)),
         retry_after_max=int(header_schema.get("maximum", 3600)),
     )
     ops = cloudnx_spec.operations()
@@ -166,13 +154,12 @@ def contract() -> LoadContract:
         life = next((life for life in found if life is not None), None)
         if life is not None:
             lifecycles.append(life)
-    lifetimes = spec.get("x-cloudnx-lifetimes", {})
     return LoadContract(
         rate=rate,
         probes=tuple(probes),
         signup=_endpoint(by_id["auth_signup"]),
         login=_endpoint(by_id["auth_login"]),
-        access_cookie=str(spec["components"]["securitySchemes"]["cookieAuth"]["name"]),
-        access_seconds=int(lifetimes.get("access_token_seconds", 900)),
+        access_cookie=str(cloudnx_spec.component("securitySchemes", "cookieAuth")["name"]),
+        access_seconds=cloudnx_spec.lifetimes().access_token_seconds,
         lifecycles=tuple(lifecycles),
     )
