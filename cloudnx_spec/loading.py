@@ -21,14 +21,21 @@ class SpecError(RuntimeError):
     """The contract is missing, is not a loadable OpenAPI document, or an extension has the wrong shape."""
 
 
-class _Loader(yaml.SafeLoader):
-    """YAML 1.1 would turn unquoted dates into datetimes; JSON (and YAML 1.2 core) keep them strings."""
+def _safe_loader(base: type[Any]) -> type[Any]:
+    """A safe loader on ``base`` that keeps unquoted dates strings, as JSON (and YAML 1.2 core) do: YAML 1.1
+    would turn them into datetimes."""
+    resolvers = {
+        first: [(tag, rx) for tag, rx in found if tag != "tag:yaml.org,2002:timestamp"]
+        for first, found in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return type("_Loader", (base,), {"yaml_implicit_resolvers": resolvers})
 
 
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+_PureLoader = _safe_loader(yaml.SafeLoader)
+# libyaml's parser (PyYAML's C extension, same safe constructor) reads the contract ~5x faster than pure Python
+# (about 0.16 s instead of 0.9 s on the 2-core box): every process that reads it pays this once, and the cloudnx
+# CLI pays it on each invocation.
+_Loader = _safe_loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def spec_path() -> Path:
@@ -47,7 +54,7 @@ def load() -> dict[str, Any]:
     except FileNotFoundError as exc:
         raise SpecError(f"OpenAPI spec not found at {path}: spec/openapi.yaml must exist in the checkout") from exc
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a safe loader
         data = json.loads(json.dumps(data))  # JSON semantics: unquoted status codes become "200"
     except (yaml.YAMLError, TypeError, ValueError) as exc:
         raise SpecError(f"{path} is not valid YAML/JSON: {exc}") from exc
