@@ -38,6 +38,7 @@ __all__ = [
     "SigV4",
     "SpecError",
     "StateMachine",
+    "Tag",
     "Transition",
     "component",
     "deref",
@@ -61,6 +62,7 @@ __all__ = [
     "sigv4",
     "spec_path",
     "state_machines",
+    "tags",
     "validate",
 ]
 
@@ -203,3 +205,17 @@ def id_prefixes() -> Mapping[str, str]:
 def id_prefix(schema: Mapping[str, Any]) -> str:
     """The id prefix a schema declares (``x-cloudnx-id-prefix``), or "" when it declares none."""
     return str(schema.get("x-cloudnx-id-prefix", ""))
+
+
+@dataclass(frozen=True)
+class Tag:
+    """One entry of the spec's ``tags``: a resource group (operations name it in ``tags``) and what it holds."""
+
+    name: str
+    description: str
+
+
+@functools.cache
+def tags() -> tuple[Tag, ...]:
+    """The spec's tags in document order, e.g. for a CLI's help that groups commands by resource."""
+    return tuple(Tag(str(t["name"]), str(t.get("description", ""))) for t in load().get("tags") or ())
