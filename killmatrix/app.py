@@ -10,7 +10,7 @@ from killmatrix.context import Context
 from killmatrix.fault import Fault, FaultMiddleware
 from killmatrix.variants import variant
 
-__all__ = ["build"]
+__all__ = ["build", "build_fault"]
 
 
 def _reference_app(options: dict[str, Any]) -> ASGIApp:
@@ -24,7 +24,11 @@ def _reference_app(options: dict[str, Any]) -> ASGIApp:
 
 def build(name: str, **options: Any) -> tuple[ASGIApp, Fault]:
     """The app for variant ``name`` (``none`` = clean) and its fault object; ``options`` are server settings."""
-    fault_class = variant(name)
+    return build_fault(variant(name), **options)
+
+
+def build_fault(fault_class: type[Fault], **options: Any) -> tuple[ASGIApp, Fault]:
+    """The same for a fault outside the matrix's variants (e.g. ``killmatrix.variants.cli``)."""
     context = Context()
     fault = fault_class(context)
     merged = {**options, **fault_class.settings, "signing_key_path": str(context.key_path)}
