@@ -95,7 +95,8 @@ def render(data: Any, fmt: str, list_key: str | None = None) -> str:
     if fmt == "yaml":
         import yaml
 
-        return str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False)).rstrip("\n")
+        text = str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False))
+        return text.removesuffix("\n").removesuffix("\n...")  # a scalar document ends with "..."
     if fmt == "table":
         return _table(data, list_key)
     if fmt == "text":

@@ -62,6 +62,15 @@ def _add_globals(parser: argparse.ArgumentParser, *, nested: bool) -> None:
     add("--debug", action="store_true", help="print each attempt, its Idempotency-Key and its status to stderr")
 
 
+def _kit_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("cloudnx-conformance")
+    except PackageNotFoundError:
+        return "(not installed)"
+
+
 def top_parser() -> argparse.ArgumentParser:
     services = contract.commands()
     tags = contract.tag_descriptions()
@@ -82,6 +91,11 @@ def top_parser() -> argparse.ArgumentParser:
         epilog="\n".join(lines),
         formatter_class=_FORMATTER,
         allow_abbrev=False,
+    )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"cloudnx {_kit_version()} (contract sha256 {cloudnx_spec.digest()[:12]})",
     )
     parser.add_argument("service", nargs="?", metavar="SERVICE", help="auth, compute, storage or configure")
     parser.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)

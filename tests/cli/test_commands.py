@@ -88,3 +88,9 @@ def test_no_profile_is_a_configuration_error_not_a_traceback(cli: Cli) -> None:
     assert result.err.startswith("cloudnx: no endpoint")
     assert "configure" in result.err
     assert "Traceback" not in result.err
+
+
+def test_version_names_the_contract_it_was_built_from(cli: Cli) -> None:
+    result = cli("--version")
+    assert result.code == 0
+    assert cloudnx_spec.digest()[:12] in result.out

@@ -3,7 +3,11 @@ and the environment overriding the files."""
 
 from __future__ import annotations
 
+import os
+import pty
+import select
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -11,6 +15,7 @@ import pytest
 from cloudnx_cli import config, configure
 
 from .conftest import Cli
+from .harness import BIN, cli_env
 
 pytestmark = pytest.mark.cli
 
@@ -104,3 +109,39 @@ def test_a_partial_non_interactive_configure_is_refused(cli: Cli) -> None:
     assert result.code == 2
     assert "access_key_id" in result.err
     assert not (config.config_dir() / "credentials").exists()
+
+
+def test_on_a_terminal_the_secret_is_not_echoed(tmp_path: Path) -> None:
+    """The real console script under a pseudo-terminal: typed answers echo, the secret (getpass) does not."""
+    home = tmp_path / "home"
+    home.mkdir()
+    answers = [b"http://127.0.0.1:9\n", b"AKIDTYPED\n", SECRET.encode() + b"\n", b"json\n"]
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: cloudnx with the pty as its controlling terminal
+        try:
+            os.execve(str(BIN / "cloudnx"), [str(BIN / "cloudnx"), "configure"], cli_env(home))  # noqa: S606
+        finally:
+            os._exit(127)
+    transcript = b""
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([fd], [], [], 1.0)
+            if ready:
+                try:
+                    chunk = os.read(fd, 4096)
+                except OSError:  # EIO: the child exited and closed the terminal
+                    break
+                if not chunk:
+                    break
+                transcript += chunk
+            if answers and transcript.count(b"]: ") > 4 - len(answers):
+                os.write(fd, answers.pop(0))
+    finally:
+        os.close(fd)
+        _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, transcript.decode(errors="replace")
+    assert not answers, transcript.decode(errors="replace")
+    assert b"AKIDTYPED" in transcript  # the terminal echoes what is typed ...
+    assert SECRET.encode() not in transcript  # ... except the secret
+    assert SECRET in (home / ".cloudnx" / "credentials").read_text()
