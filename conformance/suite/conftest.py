@@ -20,3 +20,12 @@ def _cnx_property_tally(request: pytest.FixtureRequest) -> Iterator[None]:
     request.node.stash[TALLY_KEY] = tally
     properties.set_tally(tally)
     yield
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "cnx_last: a check that reads what the whole run saw; it runs after the rest")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # A stable sort: everything keeps its order, the run-wide sweeps move to the end.
+    items.sort(key=lambda item: item.get_closest_marker("cnx_last") is not None)

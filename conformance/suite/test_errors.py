@@ -18,7 +18,9 @@ import pytest
 
 import cloudnx_spec
 from conformance.checks import check
-from conformance.suite.support import LEAK_PATTERNS, assert_error, describe, documented, fresh_key, made, missing_id
+from conformance.fixtures import RECORDER_KEY
+from conformance.leaks import find_leak
+from conformance.suite.support import assert_error, describe, documented, fresh_key, made, missing_id
 
 # Error class -> how to provoke it. Each answer is cached per run: three checks read the same exchanges.
 CLASSES = (
@@ -128,11 +130,29 @@ def test_every_error_class_has_its_documented_status(provoke: Any, error_class: 
 @pytest.mark.parametrize("error_class", CLASSES)
 def test_errors_leak_no_internals(provoke: Any, error_class: str) -> None:
     response, _status = provoke(error_class)
-    for pattern in LEAK_PATTERNS:
-        assert not pattern.search(response.text), (
-            f"{error_class}: the error shows internals ({pattern.pattern!r}); spec components.responses.ServerError:"
-            f" never stack traces or internals: {describe(response)}"
-        )
+    leak = find_leak(response.text)
+    assert leak is None, (
+        f"{error_class}: the error shows internals ({leak}); spec components.responses.ServerError: never stack "
+        f"traces or internals: {describe(response)}"
+    )
+
+
+@check("ERR-NO-INTERNALS")
+@pytest.mark.cnx_last
+def test_no_error_seen_in_the_run_leaks_internals(request: pytest.FixtureRequest, cnx_run: Any) -> None:
+    # Runs after every other check (conformance/suite/conftest.py): it reads each error body the run received.
+    recorders = [cnx_run.bootstrap_recorder]
+    recorders += [r for item in request.session.items if (r := item.stash.get(RECORDER_KEY, None)) is not None]
+    errors = [e for r in recorders for e in list(r.exchanges) if e.status is not None and e.status >= 400]
+    leaks = []
+    for exchange in errors:
+        leak = find_leak(exchange.response_body)
+        if leak:
+            leaks.append(f"{exchange.method} {exchange.url} -> {exchange.status}: {leak}")
+    assert not leaks, (
+        f"{len(leaks)} of {len(errors)} error bodies seen in the run show internals (spec "
+        f"components.responses.ServerError; OWASP API8:2023):\n" + "\n".join(sorted(set(leaks))[:20])
+    )
 
 
 @check("STATUS-METHOD-NOT-ALLOWED")
