@@ -23,7 +23,7 @@ from conformance.client import ApiClient
 from conformance.contract import Contract, OperationInfo
 from conformance.errors import KitError
 
-__all__ = ["CleanupFailure", "Resources"]
+__all__ = ["CleanupFailure", "Resources", "creates"]
 
 _DELETE_SUFFIXES = ("_delete", "_release", "_revoke")
 
@@ -199,6 +199,11 @@ class Resources:
 
 def _is_create(info: OperationInfo) -> bool:
     return info.method in ("POST", "PUT") and 201 in info.statuses and not info.public
+
+
+def creates(contract: Contract) -> list[OperationInfo]:
+    """Every authenticated operation that creates a resource (documents 201), in document order."""
+    return [info for info in contract.operations() if _is_create(info)]
 
 
 def _ref_of(node: dict[str, Any]) -> str | None:

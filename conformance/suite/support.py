@@ -148,6 +148,19 @@ def one_of(contract: Contract, predicate: Any) -> str:
     raise KeyError("no operation of spec/openapi.yaml matches")
 
 
+def per_service(infos: list[Any]) -> list[Any]:
+    """The first of ``infos`` for each service (document order): a sample that still crosses every service."""
+    seen: dict[str, Any] = {}
+    for info in infos:
+        seen.setdefault(info.service, info)
+    return list(seen.values())
+
+
+def sampled(target: Any, infos: list[Any]) -> list[Any]:
+    """All of ``infos``, or in the ``ci`` profile one per service (the catalogue says "sample" for ci)."""
+    return per_service(infos) if target.profile == "ci" else list(infos)
+
+
 def bucket_name(label: str = "b") -> str:
     """A fresh bucket name (spec BucketName: lower-case, digits, hyphens; globally unique)."""
     return f"cnx-{label}-{secrets.token_hex(6)}"
