@@ -125,7 +125,7 @@ class Resources:
                 reply = pending.client.call(
                     pending.operation_id,
                     path_params=pending.path_params,
-                    params=self._force_params(pending.operation_id),
+                    params=self.force_params(pending.operation_id),
                 )
             except (KitError, httpx.HTTPError) as exc:  # reported, never cascading into the run
                 return CleanupFailure(pending.operation_id, pending.path_params, None, repr(exc), pending.owner)
@@ -139,7 +139,7 @@ class Resources:
             time.sleep(delay)
             delay = min(delay * 2, 2.0)
 
-    def _force_params(self, operation_id: str) -> dict[str, str] | None:
+    def force_params(self, operation_id: str) -> dict[str, str] | None:
         """A cleanup deletes what its test made, dependants included, when the spec offers a force parameter."""
         for raw in self.contract.op(operation_id).raw.get("parameters", ()):
             node = cloudnx_spec.resolve(raw["$ref"]) if "$ref" in raw else raw
