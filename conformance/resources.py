@@ -86,7 +86,8 @@ class Resources:
             )
         created: dict[str, Any] = reply.json()
         self.register(client, info, path_params, created)
-        return created
+        # The parents' ids travel with the result (a rule's firewall_id), so callers can address the resource.
+        return {**path_params, **created}
 
     def register(
         self, client: ApiClient, info: OperationInfo, path_params: dict[str, str], created: dict[str, Any]
@@ -146,6 +147,11 @@ class Resources:
             if node.get("in") == "query" and node.get("name") == "force":
                 return {"force": "true"}
         return None
+
+    def valid_body(self, client: ApiClient, info: OperationInfo, **fields: Any) -> dict[str, Any]:
+        """A valid body for ``info`` (a create or an update): the spec's example, run-prefixed names, reference
+        fields it requires filled with resources created first, optional references left out."""
+        return self._body(client, info, fields)
 
     def _body(self, client: ApiClient, info: OperationInfo, fields: dict[str, Any]) -> dict[str, Any]:
         schema = info.request_schema or {}

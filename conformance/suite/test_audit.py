@@ -1,53 +1,89 @@
 """Audit: every mutating request the check makes appears in the audit log with the right actor and action.
 
 Spec components.schemas.AuditEvent (actor, action ``<service>:<operationId>``, method, path, outcome) and
-``x-cloudnx-iam-scheme.action``; issue 3: every mutating request on every service is recorded.
+``x-cloudnx-iam-scheme.action``. The check creates, updates and deletes one resource of every kind the spec can
+create (in ``ci`` one kind per service), then finds each of its successful mutating requests — parents the kit
+had to create included, read back from the check's own recording — in the audit log.
 """
 
 # ruff: noqa: S101 - a broken rule is a plain assert with a message (docs/suite-internals.md)
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
+import httpx
+import pytest
+
 from conformance.checks import check
-from conformance.suite.support import describe, walk
+from conformance.fixtures import RECORDER_KEY
+from conformance.resources import creates
+from conformance.suite.support import describe, made, sampled, walk
+
+_MUTATING = ("POST", "PUT", "PATCH", "DELETE")
+
+
+def _own(contract: Any, create: Any, suffixes: tuple[str, ...]) -> str | None:
+    """The create's link to an operation on the created resource itself (not on a parent)."""
+    for target in create.links.values():
+        params = contract.op(target).path_params
+        if target.endswith(suffixes) and params[:-1] == create.path_params and len(params) > len(create.path_params):
+            return str(target)
+    return None
+
+
+def _params(contract: Any, operation_id: str, created: dict[str, Any]) -> dict[str, str]:
+    *parents, own = contract.op(operation_id).path_params
+    values = {p: str(created[p]) for p in parents if p in created}
+    values[own] = str(created.get("id", created.get("name")))
+    return values
 
 
 @check("AUDIT-MUTATIONS")
-def test_every_mutation_is_audited_with_actor_and_action(api: Any, alice: Any, contract: Any) -> None:
-    done: list[tuple[str, str, str]] = []  # (actor principal id, action, path)
+def test_every_mutation_is_audited_with_actor_and_action(
+    request: pytest.FixtureRequest, api: Any, alice: Any, contract: Any, make: Any, target: Any, cnx_run: Any
+) -> None:
+    actor = alice.admin
+    client = api(actor)
+    kinds = sampled(target, creates(contract))
+    for create in kinds:
+        created = made(make, create.operation_id, actor)
+        update = _own(contract, create, ("_update",))
+        if update is not None:
+            body = cnx_run.resources.valid_body(client, contract.op(update))
+            reply = client.call(update, path_params=_params(contract, update, created), json=body)
+            assert reply.status_code < 300, f"setup {update} with the spec's example: {describe(reply)}"
+        delete = _own(contract, create, ("_delete", "_release", "_revoke"))
+        if delete is not None:
+            params = _params(contract, delete, created)
+            reply = client.call(delete, path_params=params, params=cnx_run.resources.force_params(delete))
+            assert reply.status_code < 300, f"setup {delete}: {describe(reply)}"
 
-    def act(
-        identity: Any, operation_id: str, *, path_params: dict[str, str] | None = None, json: Any = None
-    ) -> dict[str, Any]:
-        response = api(identity).call(operation_id, path_params=path_params, json=json)
-        assert response.status_code < 300, f"setup {operation_id}: {describe(response)}"
-        info = contract.op(operation_id)
-        done.append((identity.principal_id, str((info.iam or {}).get("action", "")), response.request.url.path))
-        return dict(response.json())
-
-    stamp = time.strftime("%H%M%S")
-    vpc = act(
-        alice.admin, "vpcs_create", json={**contract.op("vpcs_create").request_example, "name": f"cnx-audit-{stamp}"}
-    )
-    act(alice.admin, "vpcs_update", path_params={"vpc_id": vpc["id"]}, json={"name": f"cnx-audit2-{stamp}"})
-    act(alice.admin, "vpcs_delete", path_params={"vpc_id": vpc["id"]})
-    team = act(alice.root, "teams_create", json={"name": f"cnx-audit-{stamp}"})
-    act(alice.root, "teams_delete", path_params={"team_id": team["id"]})
-    bucket = act(alice.admin, "buckets_create", json={"name": f"cnx-audit-{stamp}-{alice.account_id[-6:]}"})
-    act(alice.admin, "buckets_delete", path_params={"bucket_name": bucket["name"]})
+    principals = {identity.name: identity.principal_id for identity in alice.identities}
+    done = []  # (actor principal id, action, method, path) of every successful mutation this check made
+    for exchange in request.node.stash[RECORDER_KEY].exchanges:
+        path = httpx.URL(exchange.url).path
+        operation = contract.match(exchange.method, path)
+        if exchange.method in _MUTATING and exchange.status and exchange.status < 300 and operation:
+            action = str((contract.op(operation).iam or {}).get("action", ""))
+            done.append((principals.get(exchange.identity, exchange.identity), action, exchange.method, path))
+    audited_kinds = {contract.match("POST", p) or contract.match("PUT", p) for _, _, m, p in done if m != "DELETE"}
+    assert len(done) >= 2 * len(kinds), f"{len(kinds)} kinds gave only {len(done)} mutations: {done}"
 
     key = contract.op("audit_logs_list").list_key
     largest = int(contract.spec["components"]["parameters"]["Limit"]["schema"]["maximum"])
     pages = walk(api(alice.root), "audit_logs_list", key, limit=largest, max_pages=500)
     events = [event for _, page in pages for event in page]
-    for actor, action, path in done:
+    missing = []
+    for principal, action, method, path in done:
         matching = [e for e in events if e.get("path") == path and e.get("action") == action]
-        assert matching, (
-            f"{action} on {path} by {actor} is not in the audit log ({len(events)} events read); "
-            f"actions seen for that path: {sorted({e.get('action') for e in events if e.get('path') == path})}"
-        )
+        if not matching:
+            seen = sorted({str(e.get("action")) for e in events if e.get("path") == path})
+            missing.append(f"{method} {path} ({action}) by {principal}; actions logged for that path: {seen}")
+            continue
         actors = {(e.get("actor") or {}).get("id") for e in matching}
-        assert actor in actors, f"{action} on {path}: audit actor {actors}, the request was made by {actor}"
+        assert principal in actors, f"{action} on {path}: audit actor {actors}, the request was made by {principal}"
+    assert not missing, (
+        f"{len(missing)} of {len(done)} mutations over {len(audited_kinds)} kinds are not in the audit log "
+        f"({len(events)} events read):\n" + "\n".join(missing)
+    )
