@@ -162,6 +162,10 @@ class SigV4Verifier:
             return actual
         if sent[0] in UNSIGNED_PAYLOADS and self.allow_unsigned_payload:
             return sent[0]
+        if request.body_streamed:
+            # The body is not at hand: it streams after this check, and its receiver compares the declared hash
+            # with the bytes (S3 answers XAmzContentSHA256Mismatch), so the signature covers what was declared.
+            return sent[0]
         if not _same(sent[0], actual):
             raise SigV4Error("SignatureDoesNotMatch", "x-amz-content-sha256 does not match the payload")
         return sent[0]

@@ -33,6 +33,9 @@ class SignedRequest:
     query: str
     headers: tuple[tuple[str, str], ...]
     body: bytes
+    # True when ``body`` is empty because the real body streams after verification (the S3 data plane): the
+    # declared x-amz-content-sha256 is then signed as sent, and the receiver checks it against the bytes.
+    body_streamed: bool = False
 
     def header_values(self, name: str) -> list[str]:
         lname = name.lower()
