@@ -13,7 +13,7 @@ from typing import Any
 from cloudnx_spec._read import Node
 from cloudnx_spec.loading import SpecError
 
-__all__ = ["IamScheme", "Jwt", "S3DataPlane", "S3Signing", "SigV4"]
+__all__ = ["IamScheme", "Jwt", "S3DataPlane", "S3Multipart", "S3Signing", "SigV4"]
 
 
 def _schemes(spec: Mapping[str, Any]) -> Node:
@@ -121,6 +121,15 @@ class S3Signing:
 
 
 @dataclass(frozen=True)
+class S3Multipart:
+    """Part size and count rules of multipart upload (EntityTooSmall / EntityTooLarge / InvalidArgument)."""
+
+    min_part_bytes: int  # every part but the last
+    max_part_bytes: int
+    max_parts: int
+
+
+@dataclass(frozen=True)
 class S3DataPlane:
     """``x-cloudnx-s3-data-plane``: where the S3-compatible plane lives, how it signs, what it offers and caps."""
 
@@ -132,9 +141,10 @@ class S3DataPlane:
     errors: tuple[str, ...]
     presigned_expired_status: int
     permissions: Mapping[str, tuple[str, ...]]  # key permission -> the S3 operations it allows
-    max_object_bytes: int
-    max_bucket_bytes: int
+    max_put_bytes: int  # one PutObject or one part
+    max_object_bytes: int  # a multipart object
     max_key_bytes: int
+    multipart: S3Multipart
     raw: Mapping[str, Any] = field(repr=False, compare=False)
 
     @classmethod
@@ -154,8 +164,13 @@ class S3DataPlane:
             errors=n.strings("errors"),
             presigned_expired_status=n.integer("presigned_expired_status"),
             permissions={name: permissions.strings(name) for name in permissions.value},
+            max_put_bytes=n.integer("max_put_bytes"),
             max_object_bytes=n.integer("max_object_bytes"),
-            max_bucket_bytes=n.integer("max_bucket_bytes"),
             max_key_bytes=n.integer("max_key_bytes"),
+            multipart=S3Multipart(
+                min_part_bytes=n.node("multipart").integer("min_part_bytes"),
+                max_part_bytes=n.node("multipart").integer("max_part_bytes"),
+                max_parts=n.node("multipart").integer("max_parts"),
+            ),
             raw=n.value,
         )
