@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import logging
 import pkgutil
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cloudnx_spec
 from reference_server.platform import Platform
@@ -23,6 +23,9 @@ from reference_server.platform.routing import RouteTable
 from reference_server.platform.store import MemoryStore, Store
 from reference_server.platform.tokens import TokenService
 from reference_server.settings import Settings
+
+if TYPE_CHECKING:
+    from reference_server.storage.s3 import S3App
 
 __all__ = ["SERVICE_PACKAGES", "PlatformApp", "create_app", "load_handlers", "setup_services"]
 
@@ -55,16 +58,14 @@ def setup_services(ctx: ServerContext) -> None:
         importlib.import_module(f"reference_server.{service}").setup(ctx)
 
 
-def _s3_app(ctx: ServerContext) -> Any | None:
-    try:
-        from reference_server.storage.s3 import create_s3_app  # optional until issue 4 lands
-    except ImportError:
-        return None
+def _s3_app(ctx: ServerContext) -> S3App:
+    from reference_server.storage.s3 import create_s3_app  # the storage package registers handlers on import
+
     return create_s3_app(ctx)
 
 
 class PlatformApp:
-    def __init__(self, ctx: ServerContext, pipeline: Pipeline, s3_app: Any | None) -> None:
+    def __init__(self, ctx: ServerContext, pipeline: Pipeline, s3_app: S3App | None) -> None:
         self.ctx = ctx
         self.pipeline = pipeline
         self.s3_app = s3_app

@@ -7,6 +7,7 @@ Options override ``CNX_REF_*`` environment variables, which override the spec's 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import importlib.util
 import socket
 import sys
@@ -45,15 +46,37 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="proxies whose X-Forwarded-For is believed: comma-separated addresses/networks, '*' any (default none)",
     )
+    parser.add_argument(
+        "--s3-port",
+        type=int,
+        default=None,
+        help="also serve the S3 data plane at the root of this port (0 picks a free one; default: only under /s3)",
+    )
+    parser.add_argument(
+        "--storage-dir", default=None, help="directory for object bytes (default: a temporary one, removed at exit)"
+    )
     return parser
 
 
 class _AnnouncingServer(uvicorn.Server):
+    def __init__(self, config: uvicorn.Config, label: str = "CloudNx reference server") -> None:
+        super().__init__(config)
+        self.label = label
+
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
         if self.started:
             host, port = self.servers[0].sockets[0].getsockname()[:2]
-            print(f"CloudNx reference server listening on http://{host}:{port}", flush=True)
+            print(f"{self.label} listening on http://{host}:{port}", flush=True)
+
+
+async def _serve_all(servers: list[_AnnouncingServer]) -> None:
+    """Run the API and the S3 port in one loop; when one stops (a signal, an error), stop the other too."""
+    tasks = [asyncio.create_task(server.serve()) for server in servers]
+    await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    for server in servers:
+        server.should_exit = True
+    await asyncio.gather(*tasks)
 
 
 def _fast_stack() -> dict[str, Any]:
@@ -87,7 +110,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         forwarded_allow_ips=settings.forwarded_allow_ips or None,
         **_fast_stack(),
     )
-    _AnnouncingServer(config).run()
+    if settings.s3_port is None or app.s3_app is None:
+        _AnnouncingServer(config).run()
+        return 0
+    s3_config = uvicorn.Config(
+        app.s3_app.standalone(),
+        host=settings.host,
+        port=settings.s3_port,
+        log_level=settings.log_level,
+        access_log=False,
+        lifespan="off",
+        **_fast_stack(),
+    )
+    servers = [_AnnouncingServer(config), _AnnouncingServer(s3_config, "CloudNx S3 data plane")]
+    with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
+        runner.run(_serve_all(servers))
     return 0
 
 

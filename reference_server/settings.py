@@ -64,6 +64,10 @@ class Settings:
     # Peers whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated addresses or networks, "*"
     # for any). Empty: none, so the client address is always the TCP peer's and cannot be forged by a header.
     forwarded_allow_ips: str = ""
+    # The S3 data plane: where object bytes live (None: a fresh temporary directory, removed at exit), and an
+    # optional port of its own serving it at the root (None: only under /s3 of the API port; 0: a free port).
+    storage_dir: str | None = None
+    s3_port: int | None = None
 
     @classmethod
     def load(cls, options: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> Settings:

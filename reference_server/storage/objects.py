@@ -1,43 +1,42 @@
-"""Objects of the data plane, kept in memory through the platform store (kind ``s3_object``).
+"""Objects of the data plane: one record per object in the platform store (kind ``s3_object``), bytes on disk.
 
-One record per object (``id`` = ``<bucket>/<key>``; bucket names hold no ``/``) with the bytes in the private
-``_data`` field. The bucket record's ``object_count`` and ``size_bytes`` change in the same synchronous step as
-the object, so the control plane (bucket view, 409 on deleting a non-empty bucket) never disagrees with it.
-Sizes are capped by ``x-cloudnx-s3-data-plane.max_object_bytes`` and ``max_bucket_bytes``: the reference
-server keeps everything in memory.
+A record (``id`` = ``<bucket>/<key>``; bucket names hold no ``/``) keeps the object's size, ETag, content
+headers and user metadata, and in its private ``_file`` the name of its immutable file in the
+:class:`~reference_server.storage.blobs.BlobStore`. The bucket record's ``object_count`` and ``size_bytes``
+change in the same synchronous step as the object, so the control plane (bucket view, 409 on deleting a
+non-empty bucket) never disagrees with it. The replaced version's file is removed only after the new record is in
+place, so a failed write never loses the old version.
 """
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from reference_server.platform.core import ServerContext
 from reference_server.platform.store import Record
 
-from .common import KIND_BUCKET, KIND_OBJECT, data_plane, meter_storage
+from .blobs import BlobStore
+from .common import KIND_BUCKET, KIND_OBJECT, meter_storage
+from .s3_wire import S3Error
 
-__all__ = ["ObjectTooLarge", "delete_object", "get_object", "keys_of", "max_object_bytes", "put_object"]
+__all__ = ["CONTENT_HEADERS", "Stored", "delete_object", "get_object", "keys_of", "place_object"]
 
-
-class ObjectTooLarge(Exception):
-    """The object, or the bucket with it, would pass a documented cap."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+# Representation headers S3 stores with an object and sends back on GET/HEAD (PutObject request parameters).
+CONTENT_HEADERS = ("content-type", "content-encoding", "content-disposition", "content-language", "cache-control",
+                   "expires")  # fmt: skip
 
 
 @dataclass(frozen=True)
-class NewObject:
-    data: bytes
-    content_type: str
-    metadata: dict[str, str]
+class Stored:
+    """What a new version of an object is: a committed file and what S3 says about it."""
 
-
-def max_object_bytes() -> int:
-    return int(data_plane()["max_object_bytes"])
+    file: str
+    size: int
+    etag: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    parts: int = 0  # number of multipart parts (0 for a single PUT)
 
 
 def _object_id(bucket: str, key: str) -> str:
@@ -48,52 +47,56 @@ def get_object(ctx: ServerContext, bucket: str, key: str) -> Record | None:
     return ctx.store.get(KIND_OBJECT, _object_id(bucket, key))
 
 
-def put_object(ctx: ServerContext, bucket: Record, key: str, new: NewObject) -> Record:
-    """Store (or replace) an object and update the bucket's counters in one step."""
-    size = len(new.data)
-    if size > max_object_bytes():
-        raise ObjectTooLarge("EntityTooLarge", f"objects are limited to {max_object_bytes()} bytes")
-    old = get_object(ctx, bucket["name"], key)
-    old_size = old["size"] if old else 0
-    new_total = bucket["size_bytes"] - old_size + size
-    cap = int(data_plane()["max_bucket_bytes"])
-    if new_total > cap:
-        raise ObjectTooLarge("InvalidRequest", f"this in-memory server keeps at most {cap} bytes per bucket")
+def place_object(ctx: ServerContext, blobs: BlobStore, bucket_name: str, key: str, new: Stored) -> Record:
+    """Make ``new`` the current version of ``key`` and update the bucket's counters in one synchronous step.
+
+    The bucket is read here, after every await of the caller: it may have been deleted while the body arrived.
+    """
+    bucket = ctx.store.get(KIND_BUCKET, bucket_name)
+    if bucket is None:
+        blobs.drop(new.file)
+        raise S3Error("NoSuchBucket", f"bucket {bucket_name} does not exist")
+    old = get_object(ctx, bucket_name, key)
     record: Record = {
-        "id": _object_id(bucket["name"], key),
+        "id": _object_id(bucket_name, key),
         "account_id": bucket["account_id"],
-        "bucket": bucket["name"],
+        "bucket": bucket_name,
         "key": key,
-        "size": size,
-        # A single-part upload's ETag is the hex MD5 of its bytes (S3 semantics, not a security use).
-        "etag": '"' + hashlib.md5(new.data, usedforsecurity=False).hexdigest() + '"',
-        "content_type": new.content_type,
+        "size": new.size,
+        "etag": new.etag,
+        "headers": dict(new.headers),
         "metadata": dict(new.metadata),
+        "parts": new.parts,
         "last_modified": ctx.clock(),
-        "_data": new.data,
+        "_file": new.file,
     }
     if old is not None:
         ctx.store.delete(KIND_OBJECT, record["id"])
     stored = ctx.store.insert(KIND_OBJECT, record)
-    meter_storage(ctx, bucket, object_count=bucket["object_count"] + (0 if old else 1), size_bytes=new_total)
+    meter_storage(
+        ctx,
+        bucket,
+        object_count=bucket["object_count"] + (0 if old else 1),
+        size_bytes=bucket["size_bytes"] - (old["size"] if old else 0) + new.size,
+    )
+    if old is not None:
+        blobs.drop(old["_file"])
     return stored
 
 
-def delete_object(ctx: ServerContext, bucket: Record, key: str) -> bool:
+def delete_object(ctx: ServerContext, blobs: BlobStore, bucket_name: str, key: str) -> bool:
     """Remove an object; False when there was none (S3 answers 204 either way)."""
-    old = get_object(ctx, bucket["name"], key)
-    if old is None:
+    old = get_object(ctx, bucket_name, key)
+    bucket = ctx.store.get(KIND_BUCKET, bucket_name)
+    if old is None or bucket is None:
         return False
     ctx.store.delete(KIND_OBJECT, old["id"])
     meter_storage(ctx, bucket, object_count=bucket["object_count"] - 1, size_bytes=bucket["size_bytes"] - old["size"])
+    blobs.drop(old["_file"])
     return True
 
 
 def keys_of(ctx: ServerContext, bucket: str, prefix: str) -> list[Record]:
-    """The bucket's objects under ``prefix``, in UTF-8 binary key order as S3 lists them (bytes not copied)."""
+    """The bucket's objects under ``prefix``, in UTF-8 binary key order as S3 lists them."""
     rows = ctx.store.scan(KIND_OBJECT, None, lambda r: r["bucket"] == bucket and r["key"].startswith(prefix))
     return sorted(rows, key=lambda r: r["key"].encode())
-
-
-def bucket_record(ctx: ServerContext, name: str) -> Record | None:
-    return ctx.store.get(KIND_BUCKET, name)

@@ -1,64 +1,77 @@
-"""The S3 data plane: an ASGI app the platform mounts at ``/s3`` (x-cloudnx-s3-data-plane).
+"""The S3 data plane: an ASGI app the platform mounts at ``/s3`` and ``cloudnx-reference --s3-port`` also serves
+on a port of its own, at the root (x-cloudnx-s3-data-plane), for clients that refuse an endpoint with a path.
 
-Path-style addressing (``/s3/<bucket>/<key>``), SigV4 (service ``s3``, region ``in-mum``) with per-bucket keys,
-S3 XML errors. Offered: PutObject, GetObject (with a single byte range), HeadObject, DeleteObject,
-ListObjectsV2 and HeadBucket. The order of checks follows S3: an unknown bucket is NoSuchBucket before any
+Path-style addressing (``/<bucket>/<key>``), and virtual-hosted style when the Host's first label names an
+existing bucket; SigV4 (service ``s3``, region ``in-mum``) with per-bucket keys; S3 XML errors. The order of
+checks follows S3: an unknown sub-resource is NotImplemented; an unknown bucket is NoSuchBucket before any
 signature is looked at (bucket names are public, buckets_create already tells a taken one); then the signature;
-then the key's scope (a key of bucket A is AccessDenied on bucket B) and permission (``read`` keys only read).
+then the key's scope (a key of bucket A is AccessDenied on bucket B) and permission (the operations the spec's
+``permissions`` list for it). Bodies stream to disk after the signature is checked, never whole into memory.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
+from collections.abc import Awaitable, Callable
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 import cloudnx_spec
 from reference_server.platform.core import ServerContext
 from reference_server.platform.sigv4 import SignedRequest, SigV4Error, SigV4Verifier
 from reference_server.platform.store import Record
 
-from .common import KIND_BUCKET, KIND_KEY, data_plane
-from .objects import NewObject, ObjectTooLarge, delete_object, get_object, max_object_bytes, put_object
-from .s3_list import list_objects_v2
-from .s3_wire import S3Error, check_digests, decode_aws_chunked, parse_range, read_body
-from .s3_xml import error_xml, http_date
+from . import s3_multipart as mp
+from . import s3_objects as obj
+from .blobs import BlobStore
+from .common import KIND_BUCKET, KIND_KEY
+from .s3_call import S3Call
+from .s3_list import get_bucket_location, list_buckets, list_objects, list_objects_v2
+from .s3_wire import HEX64, S3Error
+from .s3_xml import error_xml
 
-__all__ = ["create_s3_app"]
+__all__ = ["S3App", "create_s3_app"]
 
-# Sub-resources of S3 this data plane does not offer: answered NotImplemented, as S3 does for unknown features,
-# rather than silently treated as a plain object request.
-_UNSUPPORTED = frozenset(
-    {"acl", "tagging", "uploads", "uploadId", "partNumber", "versionId", "versioning", "versions", "location",
-     "policy", "cors", "lifecycle", "website", "delete", "restore", "select", "torrent", "legal-hold", "retention",
-     "attributes", "encryption", "logging", "notification", "replication", "requestPayment", "ownershipControls"}
+Handler = Callable[[S3Call], Awaitable[Response]]
+
+# Query parameters that select or shape an offered operation. Any other one names a sub-resource or feature
+# this data plane does not offer (?acl, ?tagging, ?versionId, ...): NotImplemented, never a plain object request.
+_KNOWN_QUERY = frozenset(
+    {"list-type", "prefix", "delimiter", "marker", "max-keys", "continuation-token", "start-after", "encoding-type",
+     "fetch-owner", "uploads", "uploadId", "partNumber", "max-parts", "part-number-marker", "max-uploads",
+     "key-marker", "upload-id-marker", "delete", "location", "x-id", "X-Amz-Algorithm", "X-Amz-Credential",
+     "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders", "X-Amz-Signature", "X-Amz-Security-Token",
+     "response-content-type", "response-content-language", "response-expires", "response-cache-control",
+     "response-content-disposition", "response-content-encoding"}
 )  # fmt: skip
-_READS = ("GET", "HEAD")
-_OBJECT_METHODS = ("GET", "HEAD", "PUT", "DELETE")
-_DEFAULT_CONTENT_TYPE = "binary/octet-stream"
 
 
-def create_s3_app(ctx: ServerContext) -> ASGIApp:
+def create_s3_app(ctx: ServerContext) -> S3App:
     """The data plane over the platform's context (same store, clock and settings as the JSON API)."""
-    return S3App(ctx)
+    return S3App(ctx, BlobStore(ctx.settings.storage_dir), mounted=True)
 
 
 class S3App:
-    def __init__(self, ctx: ServerContext) -> None:
+    def __init__(self, ctx: ServerContext, blobs: BlobStore, *, mounted: bool) -> None:
         self.ctx = ctx
-        signing = data_plane()["signing"]
-
-        self.prefix = str(data_plane()["path_prefix_on_api_host"])
+        self.blobs = blobs
+        self.mounted = mounted
+        self.plane = cloudnx_spec.s3_data_plane()
         self.verifier = SigV4Verifier(
-            service=signing["service"],
-            region=signing["region"],
+            service=self.plane.signing.service,
+            region=self.plane.signing.region,
             lookup_secret=self._secret,
             clock=ctx.clock,
             skew_seconds=ctx.settings.sigv4_clock_skew_seconds,
             max_expires=cloudnx_spec.lifetimes().presign_max_seconds,
         )
+
+    def standalone(self) -> S3App:
+        """The same data plane (same objects) served at the root of a port of its own (``--s3-port``)."""
+        return S3App(self.ctx, self.blobs, mounted=False)
 
     def _secret(self, access_key_id: str) -> str | None:
         record = self.ctx.store.get(KIND_KEY, access_key_id)
@@ -67,79 +80,97 @@ class S3App:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
-        request = Request(scope, receive)
+        ended = False
+
+        async def tracked() -> Message:
+            nonlocal ended
+            message = await receive()
+            ended = ended or message["type"] != "http.request" or not message.get("more_body", False)
+            return message
+
+        request = Request(scope, tracked)
         request_id = secrets.token_hex(8).upper()
         try:
             response = await self._dispatch(request)
-        except S3Error as exc:
-            body = b"" if request.method == "HEAD" else error_xml(exc.code, exc.message, request.url.path, request_id)
-            response = Response(body, exc.status, media_type="application/xml")
-            if request.method == "HEAD":
-                response.headers["content-length"] = "0"
+        except (S3Error, ClientDisconnect) as raised:
+            exc = raised if isinstance(raised, S3Error) else S3Error("IncompleteBody", "the client went away")
+            quiet = request.method == "HEAD" or exc.status == 304
+            body = b"" if quiet else error_xml(exc.code, exc.message, request.url.path, request_id)
+            response = Response(
+                body, exc.status, headers=exc.headers, media_type=None if quiet else "application/xml"
+            )
+            if not ended:
+                # Refused before its body was read: the rest of the body would be read as the next request on this
+                # connection, so close it after the answer (as S3 does).
+                response.headers["connection"] = "close"
         response.headers["x-amz-request-id"] = request_id
-        await response(scope, receive, send)
+        await response(scope, tracked, send)
 
-    def _locate(self, scope: Scope) -> tuple[str, str, str]:
+    def _locate(self, request: Request) -> tuple[str, str, str]:
         """(bucket, key, wire path): the route below the mount, and the path exactly as signed."""
+        scope = request.scope
         path: str = scope["path"]
-        root = scope.get("root_path", "")
-        for mount in (root, self.prefix):
-            if mount and (path == mount or path.startswith(mount + "/")):
-                path = path[len(mount) :] or "/"
-                break
-        bucket, _, key = path[1:].partition("/") if path.startswith("/") else path.partition("/")
+        root = scope.get("root_path", "") if self.mounted else ""
+        if root and (path == root or path.startswith(root + "/")):
+            path = path[len(root) :] or "/"
         raw = scope.get("raw_path")
         wire = raw.split(b"?", 1)[0].decode("latin-1") if raw else scope.get("root_path", "") + scope["path"]
+        virtual = self._virtual_bucket(request.headers.get("host", ""))
+        if virtual is not None:
+            return virtual, path[1:], wire
+        bucket, _, key = path[1:].partition("/")
         return bucket, key, wire
 
-    async def _dispatch(self, request: Request) -> Response:
-        bucket_name, key, wire_path = self._locate(request.scope)
-        method = request.method
-        if not bucket_name:
-            raise S3Error("InvalidRequest", "name a bucket: keys are per bucket, so ListBuckets is not offered")
-        unsupported = sorted(set(request.query_params) & _UNSUPPORTED)
-        if unsupported:
-            raise S3Error("NotImplemented", f"the {unsupported[0]} sub-resource is not offered by this data plane")
-        if self.ctx.store.get(KIND_BUCKET, bucket_name) is None:
-            raise S3Error("NoSuchBucket", f"bucket {bucket_name} does not exist")
-        allowed = _OBJECT_METHODS if key else _READS
-        if method not in allowed:
-            raise S3Error("MethodNotAllowed", f"{method} is not allowed on this resource")
-        body = await read_body(request, max_object_bytes())
-        key_record = self._authenticate(request, wire_path, body)
-        if key_record["bucket_name"] != bucket_name:
-            raise S3Error("AccessDenied", f"this key is scoped to another bucket, not {bucket_name}")
-        if method not in _READS and key_record["permission"] != "read-write":
-            raise S3Error("AccessDenied", "this key is read-only")
-        # Re-read after the awaits above: the bucket may have been deleted meanwhile.
-        bucket = self.ctx.store.get(KIND_BUCKET, bucket_name)
-        if bucket is None:
-            raise S3Error("NoSuchBucket", f"bucket {bucket_name} does not exist")
-        if not key:
-            if method == "HEAD":
-                return Response(status_code=200)
-            return list_objects_v2(self.ctx, bucket_name, request.query_params)
-        if method == "PUT":
-            if len(key.encode()) > int(data_plane()["max_key_bytes"]):
-                raise S3Error("KeyTooLongError", "your key is too long")
-            return self._put(request, bucket, key, body)
-        if method == "DELETE":
-            delete_object(self.ctx, bucket, key)
-            return Response(status_code=204)
-        return self._get(request, bucket_name, key)
+    def _virtual_bucket(self, host: str) -> str | None:
+        """Virtual-hosted style: ``<bucket>.<endpoint host>`` where the first label is an existing bucket."""
+        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        first, dot, rest = name.partition(".")
+        if self.mounted or not dot or not rest:
+            return None
+        try:
+            ipaddress.ip_address(name.strip("[]"))
+            return None
+        except ValueError:
+            pass
+        return first if self.ctx.store.get(KIND_BUCKET, first) is not None else None
 
-    def _authenticate(self, request: Request, wire_path: str, body: bytes) -> Record:
+    async def _dispatch(self, request: Request) -> Response:
+        bucket, key, wire_path = self._locate(request)
+        unknown = sorted(set(request.query_params) - _KNOWN_QUERY)
+        if unknown:
+            raise S3Error("NotImplemented", f"the {unknown[0]} sub-resource or parameter is not offered here")
+        if bucket and self.ctx.store.get(KIND_BUCKET, bucket) is None:
+            raise S3Error("NoSuchBucket", f"bucket {bucket} does not exist")
+        key_record = self._authenticate(request, wire_path)
+        if bucket and key_record["bucket_name"] != bucket:
+            raise S3Error("AccessDenied", f"this key is scoped to another bucket, not {bucket}")
+        call = S3Call(self.ctx, self.blobs, self.plane, request, bucket, key, key_record)
+        return await _route(call)(call)
+
+    def _authenticate(self, request: Request, wire_path: str) -> Record:
+        headers = request.headers
+        declared = headers.get("x-amz-content-sha256")
         signed = SignedRequest(
             method=request.method,
             path=wire_path,
             query=request.scope.get("query_string", b"").decode("latin-1"),
-            headers=tuple(request.headers.items()),
-            body=body,
+            headers=tuple(headers.items()),
+            body=b"",
+            body_streamed=declared is not None,
         )
         if not SigV4Verifier.is_sigv4(signed):
             raise S3Error("AccessDenied", "anonymous requests are refused: sign with a bucket key (SigV4)")
-        if request.headers.get("x-amz-content-sha256", "").startswith("STREAMING-AWS4-HMAC-SHA256"):
+        if (declared or "").startswith("STREAMING-AWS4-HMAC-SHA256"):
             raise S3Error("NotImplemented", "signed aws-chunked payloads are not offered; sign the whole payload")
+        has_body = headers.get("content-length", "0") != "0" or "transfer-encoding" in headers
+        if "authorization" in headers and declared is None and has_body:
+            raise S3Error("InvalidRequest", "Missing required header for this request: x-amz-content-sha256")
+        if declared is not None and not (
+            HEX64.match(declared) or declared.endswith("PAYLOAD") or declared.endswith("TRAILER")
+        ):
+            raise S3Error(
+                "InvalidArgument", "x-amz-content-sha256 must be a hex SHA-256 or an UNSIGNED/STREAMING value"
+            )
         try:
             identity = self.verifier.verify(signed)
         except SigV4Error as exc:
@@ -149,46 +180,87 @@ class S3App:
             raise S3Error("InvalidAccessKeyId", "the access key id does not exist")
         return record
 
-    def _put(self, request: Request, bucket: Record, key: str, body: bytes) -> Response:
-        headers = dict(request.headers)
-        chunked = "aws-chunked" in headers.get("content-encoding", "") or headers.get(
-            "x-amz-content-sha256", ""
-        ).startswith("STREAMING-")
-        if chunked:
-            body, trailers = decode_aws_chunked(body)
-            headers.update(trailers)
-        check_digests(body, headers)
-        content_type = headers.get("content-type") or _DEFAULT_CONTENT_TYPE
-        metadata = {k[len("x-amz-meta-") :]: v for k, v in headers.items() if k.startswith("x-amz-meta-")}
-        try:
-            stored = put_object(self.ctx, bucket, key, NewObject(body, content_type, metadata))
-        except ObjectTooLarge as exc:
-            raise S3Error(exc.code, exc.message) from exc
-        echoed = {k: v for k, v in headers.items() if k.startswith("x-amz-checksum-") and k != "x-amz-checksum-mode"}
-        return Response(status_code=200, headers={"ETag": stored["etag"], **echoed})
 
-    def _get(self, request: Request, bucket_name: str, key: str) -> Response:
-        obj = get_object(self.ctx, bucket_name, key)
-        if obj is None:
-            raise S3Error("NoSuchKey", "the specified key does not exist")
-        data: bytes = obj["_data"]
-        headers = {
-            "ETag": obj["etag"],
-            "Last-Modified": http_date(obj["last_modified"]),
-            "Accept-Ranges": "bytes",
-            # Set as a header, not media_type: Starlette would append a charset to text/* and change what was stored.
-            "Content-Type": obj["content_type"],
-            **{f"x-amz-meta-{k}": v for k, v in obj["metadata"].items()},
+async def _head_bucket(call: S3Call) -> Response:
+    call.may("HeadBucket")
+    return Response(status_code=200, headers={"x-amz-bucket-region": call.ctx.settings.region})
+
+
+async def _list(call: S3Call) -> Response:
+    if call.query.get("list-type") == "2":
+        call.may("ListObjectsV2")
+        return list_objects_v2(call.ctx, call.bucket, call.query)
+    if "list-type" in call.query:
+        raise S3Error("InvalidArgument", "list-type must be 2 (or absent for ListObjects)")
+    call.may("ListObjects")
+    return list_objects(call.ctx, call.bucket, call.query)
+
+
+async def _create_bucket(call: S3Call) -> Response:
+    # The bucket exists (NoSuchBucket was answered otherwise) and this key is one of its own: S3's answer for a
+    # bucket one already owns. New buckets are made through the storage API (buckets_create).
+    raise S3Error("BucketAlreadyOwnedByYou", "your previous request to create the named bucket succeeded")
+
+
+async def _location(call: S3Call) -> Response:
+    call.may("GetBucketLocation")
+    return get_bucket_location(call.ctx)
+
+
+async def _list_buckets(call: S3Call) -> Response:
+    call.may("ListBuckets")
+    return list_buckets(call.ctx, call.key_record)
+
+
+_ALLOWED_METHODS = ("GET", "HEAD", "PUT", "POST", "DELETE")
+
+
+def _operation(call: S3Call) -> tuple[str, Handler | None]:
+    """The S3 operation a request is (by method, addressing and query), and its handler (None: not offered)."""
+    method, q, h = call.request.method, call.query, call.headers
+    if not call.bucket:
+        return ("ListBuckets", _list_buckets) if method == "GET" else (f"{method} /", None)
+    if not call.key:
+        if method == "GET":
+            if "uploads" in q:
+                return "ListMultipartUploads", mp.list_uploads
+            if "location" in q:
+                return "GetBucketLocation", _location
+            return ("ListObjectsV2" if q.get("list-type") == "2" else "ListObjects"), _list
+        bucket_routes: dict[str, tuple[str, Handler | None]] = {
+            "HEAD": ("HeadBucket", _head_bucket),
+            "PUT": ("CreateBucket", _create_bucket if not q else None),
+            "POST": ("DeleteObjects", obj.delete_objects if "delete" in q else None),
+            "DELETE": ("DeleteBucket", None),
         }
-        status = 200
-        wanted = request.headers.get("range")
-        span = parse_range(wanted, len(data)) if wanted else None
-        if span is not None:
-            start, end = span
-            headers["Content-Range"] = f"bytes {start}-{end}/{len(data)}"
-            data, status = data[start : end + 1], 206
-        if request.method == "HEAD":
-            response = Response(b"", status, headers=headers)
-            response.headers["content-length"] = str(len(data))
-            return response
-        return Response(data, status, headers=headers)
+        return bucket_routes.get(method, (method, None))
+    if "uploadId" in q:
+        upload_routes: dict[str, tuple[str, Handler]] = {
+            "GET": ("ListParts", mp.list_parts),
+            "PUT": ("UploadPartCopy" if "x-amz-copy-source" in h else "UploadPart", mp.upload_part),
+            "POST": ("CompleteMultipartUpload", mp.complete_upload),
+            "DELETE": ("AbortMultipartUpload", mp.abort_upload),
+        }
+        return upload_routes.get(method, (method, None))
+    object_routes: dict[str, tuple[str, Handler | None]] = {
+        "GET": ("GetObject", obj.get_object_op),
+        "HEAD": ("HeadObject", obj.get_object_op),
+        "PUT": ("CopyObject", obj.copy_object) if "x-amz-copy-source" in h else ("PutObject", obj.put_object),
+        "POST": ("CreateMultipartUpload", mp.create_upload if "uploads" in q else None),
+        "DELETE": ("DeleteObject", obj.delete_object_op),
+    }
+    if "partNumber" in q and method == "PUT":
+        return "UploadPart", None  # a part without its uploadId
+    return object_routes.get(method, (method, None))
+
+
+def _route(call: S3Call) -> Handler:
+    if call.request.method not in _ALLOWED_METHODS:
+        raise S3Error("MethodNotAllowed", f"{call.request.method} is not allowed on this resource")
+    name, handler = _operation(call)
+    # botocore names the operation it means in ?x-id=; a request shaped like an offered operation but meant as
+    # another one (ListDirectoryBuckets looks like ListBuckets) must not be answered as the offered one.
+    meant = call.query.get("x-id")
+    if handler is None or (meant is not None and meant != name):
+        raise S3Error("NotImplemented", f"{meant or name} is not offered by this data plane")
+    return handler

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+import socket
 from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import httpx
 import pytest
+from botocore.auth import S3SigV4Auth
+from botocore.awsrequest import AWSRequest
 from botocore.config import Config
+from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
+
+import cloudnx_spec
 
 from .s3_support import DataPlane, KeyPair, serve
 
@@ -147,8 +153,24 @@ def test_deleted_key_stops_at_once_and_bucket_delete_needs_empty(live: tuple[Dat
     s3(base, plane.rw).delete_object(Bucket="alpha", Key="keep")
 
 
-def test_object_size_cap(live: tuple[DataPlane, str]) -> None:
+def test_a_body_over_max_put_bytes_is_refused_before_it_is_stored(live: tuple[DataPlane, str]) -> None:
+    """A declared size over x-cloudnx-s3-data-plane.max_put_bytes is EntityTooLarge at once (nothing is read)."""
     plane, base = live
-    with pytest.raises(ClientError) as too_big:
-        s3(base, plane.rw).put_object(Bucket="alpha", Key="big", Body=b"0" * (5 * 1024 * 1024 + 1))
-    assert code(too_big) == (400, "EntityTooLarge")
+    limit = cloudnx_spec.s3_data_plane().max_put_bytes
+    request = AWSRequest(
+        method="PUT",
+        url=f"{base}/s3/alpha/huge",
+        headers={"Content-Length": str(limit + 1), "x-amz-content-sha256": "UNSIGNED-PAYLOAD"},
+    )
+    S3SigV4Auth(Credentials(plane.rw.id, plane.rw.secret), "s3", "in-mum").add_auth(request)
+    host, port = base.removeprefix("http://").split(":")
+    head = "".join(f"{k}: {v}\r\n" for k, v in request.headers.items())
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(f"PUT /s3/alpha/huge HTTP/1.1\r\nHost: {host}:{port}\r\n{head}\r\n".encode() + b"x" * 1024)
+        received = b""
+        while chunk := sock.recv(65536):  # the server closes the connection after its answer
+            received += chunk
+    answer = received.decode("latin-1")
+    assert answer.startswith("HTTP/1.1 400"), answer[:400]
+    assert "<Code>EntityTooLarge</Code>" in answer, answer
+    assert "connection: close" in answer.lower()

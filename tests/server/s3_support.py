@@ -9,8 +9,13 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
+import boto3
+import pytest
 import uvicorn
+from botocore.config import Config
+from botocore.exceptions import ClientError
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
@@ -19,7 +24,7 @@ from reference_server.storage.s3 import create_s3_app
 
 from .compute_harness import Harness
 
-__all__ = ["DataPlane", "KeyPair", "serve"]
+__all__ = ["DataPlane", "KeyPair", "boto", "close_clients", "error_of", "serve"]
 
 
 @dataclass(frozen=True)
@@ -72,3 +77,31 @@ def serve(app: Starlette) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+_CLIENTS: list[Any] = []
+
+
+def boto(endpoint: str, key: KeyPair, **config: Any) -> Any:
+    """A boto3 S3 client as users configure one for an S3-compatible endpoint (closed by ``close_clients``)."""
+    client = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="in-mum",
+        aws_access_key_id=key.id,
+        aws_secret_access_key=key.secret,
+        config=Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"}, **config),
+    )
+    _CLIENTS.append(client)
+    return client
+
+
+def close_clients() -> None:
+    """Close pooled sockets, which would otherwise be reported unclosed (filterwarnings = error)."""
+    while _CLIENTS:
+        _CLIENTS.pop().close()
+
+
+def error_of(exc: pytest.ExceptionInfo[ClientError]) -> tuple[int, str]:
+    err = exc.value.response
+    return err["ResponseMetadata"]["HTTPStatusCode"], err["Error"]["Code"]

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from reference_server.storage.common import KIND_BUCKET
-from reference_server.storage.objects import NewObject, put_object
+from reference_server.storage.blobs import BlobStore
+from reference_server.storage.objects import Stored, delete_object, place_object
 
 from .compute_harness import Harness
 
@@ -30,14 +30,14 @@ def test_bucket_names_are_global_and_reserved_forms_are_422() -> None:
 def test_bucket_with_objects_cannot_be_deleted_and_counters_follow() -> None:
     h = Harness()
     h.call("buckets_create", body={"name": "full"})
-    bucket = h.ctx.store.get(KIND_BUCKET, "full")
-    assert bucket is not None
-    put_object(h.ctx, bucket, "a.txt", NewObject(b"hello", "text/plain", {}))
+    blobs = BlobStore(None)
+    place_object(h.ctx, blobs, "full", "a.txt", Stored(file="f", size=5, etag='"e"'))
     got = h.call("buckets_get", bucket_name="full")
     assert (got["object_count"], got["size_bytes"]) == (1, 5)
     assert h.call("buckets_delete", bucket_name="full").status == 409
-    h.ctx.store.delete("s3_object", "full/a.txt")
-    h.ctx.store.update(KIND_BUCKET, "full", object_count=0, size_bytes=0)
+    assert delete_object(h.ctx, blobs, "full", "a.txt")
+    got = h.call("buckets_get", bucket_name="full")
+    assert (got["object_count"], got["size_bytes"]) == (0, 0)
     assert h.call("buckets_delete", bucket_name="full").status == 200
     assert h.call("buckets_get", bucket_name="full").status == 404
 
