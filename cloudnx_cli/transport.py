@@ -40,6 +40,14 @@ class Call:
     retry_unanswered: bool = False  # True when a lost answer or a 5xx may be retried (see the module doc)
 
 
+def _redacted(authorization: str) -> str:
+    """The scheme and SigV4's credential scope stay readable (they tell how the call was signed); secrets go."""
+    scheme, _, rest = authorization.partition(" ")
+    if "Signature=" in rest:
+        return f"{scheme} {rest.split('Signature=', 1)[0]}Signature=<redacted>"
+    return f"{scheme} <redacted>"
+
+
 def _retry_after(response: httpx.Response) -> float | None:
     value = response.headers.get("retry-after", "")
     return float(value) if value.isdigit() else None
@@ -89,6 +97,8 @@ class Transport:
             self._note(f"> {call.method} {request.url} (attempt {attempt} of {self.max_attempts})")
             for name, value in call.headers.items():
                 self._note(f">   {name}: {value}")
+            if "Authorization" in request.headers:
+                self._note(f">   Authorization: {_redacted(request.headers['Authorization'])}")
             started = time.monotonic()
             try:
                 response = self.client().send(request)

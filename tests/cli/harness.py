@@ -59,9 +59,10 @@ def _serving(argv: Sequence[str], marker: str) -> Iterator[str]:
         log.close()
 
 
-def reference() -> Any:
-    """The clean reference server, as a user starts it; the limiter lifted so only the CLI's own pace counts."""
-    return _serving([str(BIN / "cloudnx-reference"), "--port", "0", "--rate-limit", "100000"], "listening on")
+def reference(*options: str) -> Any:
+    """The clean reference server, as a user starts it; the limiter lifted unless ``options`` set it."""
+    argv = [str(BIN / "cloudnx-reference"), "--port", "0", "--rate-limit", "100000", *options]
+    return _serving(argv, "listening on")
 
 
 def client_fault(name: str) -> Any:
@@ -69,10 +70,19 @@ def client_fault(name: str) -> Any:
     return _serving([sys.executable, "-m", "killmatrix.variants.cli", name], "killmatrix-url")
 
 
-def _call(client: httpx.Client, operation_id: str, body: Any = None, **params: str) -> Any:
+def _send(client: httpx.Client, operation_id: str, body: Any = None, **params: str) -> httpx.Response:
     op = cloudnx_spec.operation(operation_id)
-    response = client.request(op.method, op.path.format(**params), json=body)
+    for _ in range(10):  # a target with a tight rate limit answers 429: wait as it says (seed "Rate limits")
+        response = client.request(op.method, op.path.format(**params), json=body)
+        if response.status_code != 429:
+            break
+        time.sleep(float(response.headers.get("retry-after", "1")))
     assert response.status_code == op.success_status, f"{operation_id}: {response.status_code} {response.text}"
+    return response
+
+
+def _call(client: httpx.Client, operation_id: str, body: Any = None, **params: str) -> Any:
+    response = _send(client, operation_id, body, **params)
     return response.json() if response.content else None
 
 
@@ -81,7 +91,7 @@ def access_key(base_url: str) -> Key:
     with httpx.Client(base_url=base_url, timeout=10) as client:
         email = f"cli-{secrets.token_hex(4)}@example.com"
         _call(client, "auth_signup", {"email": email, "password": PASSWORD})
-        login = client.post(cloudnx_spec.operation("auth_login").path, json={"email": email, "password": PASSWORD})
+        login = _send(client, "auth_login", {"email": email, "password": PASSWORD})
         # The session cookies are Secure: httpx's jar keeps them from http://127.0.0.1, so send the header.
         access = next(c for c in login.headers.get_list("set-cookie") if c.startswith("cnx_access="))
         client.headers["Cookie"] = access.split(";", 1)[0]

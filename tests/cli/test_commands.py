@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 import cloudnx_spec
-from cloudnx_cli import contract
+from cloudnx_cli import contract, parsers
 from cloudnx_cli.contract import command_name
+from cloudnx_cli.invoke import build_call
 
 from .conftest import Cli
 
@@ -94,3 +95,26 @@ def test_version_names_the_contract_it_was_built_from(cli: Cli) -> None:
     result = cli("--version")
     assert result.code == 0
     assert cloudnx_spec.digest()[:12] in result.out
+
+
+def test_every_command_builds_its_operations_request() -> None:
+    """Each command, with its required options set, addresses its operation: method, every path parameter
+    filled (percent-encoded), a JSON body where the operation takes one, an Idempotency-Key where it takes one."""
+    header = cloudnx_spec.idempotency().header
+    for service, commands in contract.commands().items():
+        for name, command in commands.items():
+            op = command.operation
+            argv = []
+            for option in command.options:
+                if option.required:
+                    argv += [option.flag, option.choices[0] if option.choices else f"x/{option.name}"]
+            ns = parsers.command_parser(command).parse_args(argv)
+            call = build_call(command, ns)
+            assert call.method == op.method, name
+            assert "{" not in call.path, (service, name, call.path)
+            assert cloudnx_spec.match(op.method, call.path.replace("%2F", "-")) == op, (service, name)
+            for parameter in op.path_params:
+                assert f"x%2F{parameter}" in call.path  # a "/" in a value cannot change the path
+            assert (call.body is not None) == op.request_body_required, (service, name)
+            assert (header in call.headers) == op.takes_idempotency_key, (service, name)
+            assert call.retry_unanswered == (op.method == "GET" or op.idempotent), (service, name)

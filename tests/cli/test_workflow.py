@@ -4,6 +4,7 @@ through their lifecycle, lists with --query and pagination, errors, the exchange
 from __future__ import annotations
 
 import json
+import re
 import stat
 from pathlib import Path
 
@@ -33,6 +34,11 @@ def test_done_when_configure_create_and_query_with_the_console_script(tmp_path: 
     created = cloudnx(home, "--output", "json", "compute", "vpcs-create", "--body", body, "--debug")
     assert created.returncode == 0, created.stderr
     vpc = json.loads(created.stdout)
+    scope = f"/{cloudnx_spec.sigv4().region}/{cloudnx_spec.sigv4().service}/aws4_request"
+    signed = re.search(r"Authorization: (\S+) Credential=([^/]+)/\d{8}(\S+?),", created.stderr)
+    assert signed, created.stderr
+    assert signed.groups() == (cloudnx_spec.sigv4().algorithm, key.access_key_id, scope)
+    assert key.secret_access_key not in created.stderr
     assert vpc["cidr_block"] == "10.20.0.0/16"
     listed = cloudnx(home, "--output", "json", "--query", "vpcs[].id", "compute", "vpcs-list")
     assert listed.returncode == 0, listed.stderr
@@ -41,6 +47,9 @@ def test_done_when_configure_create_and_query_with_the_console_script(tmp_path: 
     assert missing.returncode == 1
     assert missing.stdout == ""
     assert "error" in json.loads(missing.stderr)
+    forged = cloudnx(home, "compute", "vpcs-list", CLOUDNX_SECRET_ACCESS_KEY="not-the-secret")  # env overrides
+    assert forged.returncode == 1
+    assert "error" in json.loads(forged.stderr)  # the target refused the signature: 401
 
 
 def _api_body(target: str, key: Key, operation_id: str, **params: str) -> object:
@@ -61,6 +70,8 @@ def test_vpc_and_instance_lifecycle(configured: Cli, target: str, key: Key) -> N
     vpc = cli("compute", "vpcs-create", "--name", "wf", "--cidr-block", "10.30.0.0/16").json()
     got = cli("--output", "json", "compute", "vpcs-get", "--vpc-id", vpc["id"])
     assert got.json() == _api_body(target, key, "vpcs_get", vpc_id=vpc["id"])  # --output json is the API body
+    listed = cli("--output", "json", "compute", "vpcs-list")
+    assert listed.json() == _api_body(target, key, "vpcs_list")  # one page: the merged answer is that page
     launch = ("--name", "wf-1", "--instance-type", "cnx.nano", "--image-id", "img-debian-12", "--vpc-id", vpc["id"])
     instance = cli("compute", "instances-create", *launch).json()
     instance_id = instance["id"]
