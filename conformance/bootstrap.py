@@ -41,6 +41,7 @@ class Bootstrapper:
         redactor: Redactor,
         run_id: str,
         register_cleanup: Callable[[str, str, dict[str, str]], None],
+        signup_token: str | None = None,
     ):
         self.http = http
         self.contract = contract
@@ -49,6 +50,8 @@ class Bootstrapper:
         self.redactor = redactor
         self.run_id = run_id
         self.register_cleanup = register_cleanup
+        # A target without open signup accepts the operator's bearer token on signup (--bearer-token).
+        self.signup_headers = {"Authorization": f"Bearer {signup_token}"} if signup_token else None
         self._version = self._policy_version()
 
     def client(self, identity: Identity, auth: str, *, retry_429: bool = True) -> ApiClient:
@@ -72,6 +75,7 @@ class Bootstrapper:
             reply = anonymous.call(
                 "auth_signup",
                 json={"email": email, "password": password, "display_name": f"cnx-{self.run_id}-{label}"},
+                headers=self.signup_headers,
             )
             _expect(reply, "auth_signup", self.contract, BootstrapError, f"sign up account {label}")
         else:

@@ -14,6 +14,7 @@ from conformance import session as cnx_session
 from conformance.catalogue import CAPABILITIES, SERVICES
 from conformance.checks import CHECK_MARKER
 from conformance.errors import KitError
+from conformance.selection_plugin import SelectionPlugin
 from conformance.settings import resolve
 
 _OPTIONS = {
@@ -23,13 +24,27 @@ _OPTIONS = {
     "report-dir": "directory for JUnit, allure, JSON, Markdown and HTML reports (default reports/)",
     "seed": "seed for generated data (printed and recorded; random when not given)",
     "baseline": "report.json of an earlier run: fail only on checks that passed there",
+    "max-examples": "examples per operation in the property-based part (default: the profile's)",
+    "bearer-token": "token presented on signup to a target without open signup (or CNX_BEARER_TOKEN)",
+    "run-id": "id of this run (report directory, names of created resources); random when not given",
 }
+# Repeatable options: [kind:]glob patterns (conformance.selection) and extra request headers.
+_LISTS = {
+    "include": "judge only checks/capabilities/services/operations matching [kind:]GLOB (repeatable)",
+    "exclude": "leave out checks/capabilities/services/operations matching [kind:]GLOB (repeatable)",
+    "headers": "'Name: value' sent on every request of the run, e.g. a gateway key (repeatable)",
+}
+
+_EXTRA_KEYS = ("max_examples", "bearer_token", "run_id", "include", "exclude", "headers")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("conformance", "CloudNx conformance suite")
     for name, text in _OPTIONS.items():
         group.addoption(f"--cnx-{name}", dest=f"cnx_{name.replace('-', '_')}", default=None, help=text)
+    for name, text in _LISTS.items():
+        flag = "--cnx-header" if name == "headers" else f"--cnx-{name}"
+        group.addoption(flag, dest=f"cnx_{name}", action="append", default=None, help=text)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -43,7 +58,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", "slow: takes more than a few seconds")
     cli = {
         key: config.getoption(f"cnx_{key}")
-        for key in ("target", "config", "profile", "report_dir", "seed", "baseline")
+        for key in ("target", "config", "profile", "report_dir", "seed", "baseline", *_EXTRA_KEYS)
     }
     try:
         settings = resolve(cli)
@@ -51,14 +66,10 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(exc.describe()) from exc
     if settings.target is None:
         return  # inert: the kit's own tests (and any other pytest run) are untouched
-    # Every report lands in the report dir unless the user chose otherwise (tryfirst: before junitxml/allure read
-    # their options).
-    if not getattr(config.option, "xmlpath", None):
-        config.option.xmlpath = str(settings.report_dir / "junit.xml")
-    if hasattr(config.option, "allure_report_dir") and not config.option.allure_report_dir:
-        config.option.allure_report_dir = str(settings.report_dir / "allure-results")
-        config.option.clean_alluredir = True
+    # junit.xml and allure-results/ are written into the report dir from report.json at the end of the session
+    # (conformance.report.render): one entry per check and operation, the unit every view counts.
     config.pluginmanager.register(cnx_session.ConformanceSession(config, settings), "cnx-session")
+    config.pluginmanager.register(SelectionPlugin(settings.selection), "cnx-selection")
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:

@@ -260,10 +260,12 @@ def build_schema(run: Run | None = None) -> Any:
             "base-url": run.target.base_url,
             "request-timeout": run.settings.config.timeout,
             "tls-verify": run.settings.config.verify_tls,
-            "generation": {"mode": "all", "max-examples": profile.max_examples},  # positive + negative
+            # positive + negative
+            "generation": {"mode": "all", "max-examples": run.settings.max_examples or profile.max_examples},
             "phases": {name: {"enabled": name in profile.phases} for name in ("examples", "coverage", "fuzzing")},
-            "checks": {"ignored_auth": {"enabled": False}, **_checks_outside(run.settings.profile)},
+            "checks": {"ignored_auth": {"enabled": False}, **_checks_outside(run.settings.profile, run)},
             "operations": operations,
+            **({"headers": dict(run.settings.headers)} if run.settings.headers else {}),
         }
     )
     schema = schemathesis.openapi.from_path(str(cloudnx_spec.spec_path()), config=config)
@@ -271,13 +273,14 @@ def build_schema(run: Run | None = None) -> Any:
     return schema
 
 
-def _checks_outside(profile: str) -> dict[str, dict[str, bool]]:
-    """Checks whose catalogue entry the profile excludes are not run at all (e.g. auth probes in ci)."""
+def _checks_outside(profile: str, run: Run) -> dict[str, dict[str, bool]]:
+    """Checks whose catalogue entry the profile (or --include/--exclude) leaves out are not run at all."""
     entries = catalogue()
     return {
         name: {"enabled": False}
         for name, check_id in CHECK_IDS.items()
         if not entries.get(check_id).in_profile(profile)
+        or not run.settings.selection.wants_check(entries.get(check_id))
     }
 
 

@@ -42,7 +42,7 @@ class Run:
         if settings.target is None:
             raise KitError("a run needs a target URL", hint="pass --cnx-target URL or set CNX_TARGET")
         self.settings = settings
-        self.run_id = secrets.token_hex(3)
+        self.run_id = settings.run_id or secrets.token_hex(3)
         self.target = Target(
             settings.target,
             settings.s3_url or f"{settings.target}/s3",
@@ -53,6 +53,7 @@ class Run:
         )
         self.contract: Contract = contract()
         self.redactor = redactor()
+        self.redactor.add(settings.bearer_token, *(value for _, value in settings.headers))
         limit, window = self.contract.rate_limit, self.contract.rate_window
         self.pacers = PacerPool(limit, window, settings.config.pacing_fraction)
         self.http = httpx.Client(
@@ -60,6 +61,7 @@ class Run:
             timeout=settings.config.timeout,
             verify=settings.config.verify_tls,
             follow_redirects=False,
+            headers=dict(settings.headers),
         )
         self.bootstrap_recorder = Recorder(self.redactor)
         self.recorder = self.bootstrap_recorder  # swapped per test by the plugin
@@ -74,6 +76,7 @@ class Run:
             self.redactor,
             self.run_id,
             self._register_bootstrap_cleanup,
+            signup_token=settings.bearer_token,
         )
         self._accounts: dict[str, Account] = {}
         self._lock = threading.RLock()
@@ -136,6 +139,7 @@ class Run:
             timeout=self.settings.config.timeout,
             verify=self.settings.config.verify_tls,
             follow_redirects=False,
+            headers=dict(self.settings.headers),
             event_hooks={"request": [before], "response": [after]},
         )
 

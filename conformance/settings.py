@@ -15,6 +15,7 @@ from conformance.catalogue import PROFILES
 from conformance.config import Config, load_config, validate_url
 from conformance.contract import contract
 from conformance.errors import ConfigError
+from conformance.selection import Selection, parse_headers, parse_patterns
 
 __all__ = ["ENV", "Settings", "resolve"]
 
@@ -26,6 +27,12 @@ ENV = {
     "report_dir": "CNX_REPORT_DIR",
     "seed": "CNX_SEED",
     "baseline": "CNX_BASELINE",
+    "include": "CNX_INCLUDE",
+    "exclude": "CNX_EXCLUDE",
+    "max_examples": "CNX_MAX_EXAMPLES",
+    "headers": "CNX_HEADERS",
+    "bearer_token": "CNX_BEARER_TOKEN",
+    "run_id": "CNX_RUN_ID",
 }
 DEFAULT_PROFILE = "core"
 DEFAULT_REPORT_DIR = "reports"
@@ -41,6 +48,11 @@ class Settings:
     baseline: Path | None
     config: Config = field(default_factory=Config)
     seed_given: bool = False
+    selection: Selection = field(default_factory=Selection)
+    max_examples: int | None = None  # overrides the profile's examples per operation (property part)
+    headers: tuple[tuple[str, str], ...] = ()  # sent on every request of the run (e.g. a gateway key)
+    bearer_token: str | None = None  # presented on signup by a target without open signup
+    run_id: str | None = None  # chosen by the CLI so the report directory and resource names agree
 
 
 def resolve(cli: Mapping[str, Any], env: Mapping[str, str] | None = None) -> Settings:
@@ -82,6 +94,7 @@ def resolve(cli: Mapping[str, Any], env: Mapping[str, str] | None = None) -> Set
     # The spec lets an implementation serve the data plane under a prefix of the API host; that is the default.
     prefix = contract().s3.path_prefix_on_api_host
     s3_url = config.s3_url or (f"{target}{prefix}" if target else None)
+    extras = _extras(pick)
     return Settings(
         target=target,
         s3_url=s3_url,
@@ -91,4 +104,30 @@ def resolve(cli: Mapping[str, Any], env: Mapping[str, str] | None = None) -> Set
         baseline=Path(baseline) if baseline else None,
         config=config,
         seed_given=seed_given,
+        **extras,
     )
+
+
+def _extras(pick: Any) -> dict[str, Any]:
+    """Selection, example count, extra headers, signup token and run id (CLI or environment only)."""
+    include, _ = pick("include")
+    exclude, _ = pick("exclude")
+    raw_max, where = pick("max_examples")
+    max_examples = None
+    if raw_max is not None:
+        try:
+            max_examples = int(raw_max)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{where}: max-examples must be an integer, got {raw_max!r}") from None
+        if max_examples < 1:
+            raise ConfigError(f"{where}: max-examples must be at least 1, got {max_examples}")
+    headers, where = pick("headers")
+    token, _ = pick("bearer_token")
+    run_id, _ = pick("run_id")
+    return {
+        "selection": Selection(parse_patterns(include, "include"), parse_patterns(exclude, "exclude")),
+        "max_examples": max_examples,
+        "headers": parse_headers(headers, where),
+        "bearer_token": str(token) if token else None,
+        "run_id": str(run_id) if run_id else None,
+    }
