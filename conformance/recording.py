@@ -117,6 +117,8 @@ class Exchange:
         for name, value in self.request_headers:
             if name.lower() in ("content-length", "host", "accept-encoding", "connection", "user-agent"):
                 continue
+            if name.lower() == "accept" and value == "*/*":
+                continue  # curl's own default
             parts += ["-H", f"{name}: {value}"]
         if self.request_body:
             parts += ["--data-raw", self.request_body]

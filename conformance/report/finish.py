@@ -24,28 +24,9 @@ class Summary:
         return exit_code_for(self.report["verdict"])
 
     def terminal_lines(self) -> list[str]:
-        r = self.report
-        lines = [
-            f"cloudnx-conformance: {r['verdict'].upper()} — profile {r['profile']}, seed {r['seed']}, "
-            f"target {r['target']}"
-        ]
-        lines.append("  " + ", ".join(f"{k} {v}" for k, v in sorted(r["counts"].items())))
-        for item in r["checks"]:
-            if item["in_profile"] and item["verdict"] not in ("passed", "not-run"):
-                reason = item["waiver"] or next(
-                    (t["message"].splitlines()[0] for t in item["tests"] if t["status"] != "passed" and t["message"]),
-                    "",
-                )
-                lines.append(f"  {item['verdict']:<12} {item['id']}: {reason[:150]}")
-        for failure in r["cleanup_failures"]:
-            lines.append(
-                f"  cleanup failed: {failure['operation_id']} {failure['path_params']} -> "
-                f"{failure['status']} ({failure['owner']})"
-            )
-        lines.append(f"  operations exercised: {len(r['operations']['exercised'])}/{r['spec']['operations']}")
-        for name, path in self.paths.items():
-            lines.append(f"  {name}: {path}")
-        return lines
+        from conformance.report.terminal import end_of_run
+
+        return end_of_run(self.report, self.paths)
 
 
 def load_baseline(path: Path | None) -> dict[str, str] | None:

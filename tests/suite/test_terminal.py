@@ -1,0 +1,100 @@
+"""The end-of-run summary and the progress lines: what a person reads in a terminal or a CI log."""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+
+import pytest
+from rich.console import Console
+
+from conformance.progress import LiveProgress, PlainProgress, progress_for
+from conformance.report.terminal import end_of_run
+from conformance.verdicts import Outcome
+from tests.suite.sample_reports import TARGET, failing_report, passing_report
+
+pytestmark = pytest.mark.suite
+
+
+def summary(prefix: list[str] | None = None) -> str:
+    return "\n".join(end_of_run(failing_report(), {}, prefix))
+
+
+def test_each_broken_rule_its_operations_and_a_curl_are_named() -> None:
+    text = summary()
+    assert text.startswith("cloudnx-conformance: NON-CONFORMANT")
+    block = text[text.index("FAILED SCHEMA-CONTENT-TYPE") :]
+    block = block[: block.index("\n\n")]
+    assert "2 failed results on 2 operations: instances_create, vpcs_list" in block
+    # one fault on two operations -> one distinct failure, one curl
+    assert block.count("reproduce (") == 1
+    assert "Undocumented Content-Type" in block
+    assert "curl -X POST -H 'Authorization: Bearer ***'" in block
+    assert "assert (" not in text  # pytest's assertion dump is not the target's fault
+
+
+def test_hand_written_failure_shows_the_failing_exchange_as_curl() -> None:
+    block = summary().split("FAILED ERR-SHAPE", 1)[1].split("\n\n", 1)[0]
+    assert "on 1 operation: vpcs_create" in block
+    assert f"reproduce (vpcs_create): curl -i -X POST -H 'authorization: Bearer ***' {TARGET}/compute/vpcs" in block
+
+
+def test_labels_regression_baseline_and_waived() -> None:
+    text = summary()
+    assert "FAILED SCHEMA-CONTENT-TYPE [regression]" in text
+    assert "FAILED NO-5XX [already failing in the baseline]" in text
+    assert "WAIVED SCHEMA-HEADERS [waived]" in text
+    assert "waived: the gateway strips Retry-After (OPS-9)" in text
+
+
+def test_rerun_command_names_the_failing_checks_and_the_seed_but_not_waived_ones() -> None:
+    text = summary(["cloudnx-conformance", "run", "--target", TARGET, "--header", "X-Api-Key: ***"])
+    rerun = text.split("Rerun just the failing checks with the same seed:\n", 1)[1].splitlines()[0].strip()
+    assert rerun.startswith(f"cloudnx-conformance run --target {TARGET} --header 'X-Api-Key: ***' --profile ci")
+    assert "--seed 7" in rerun
+    include = re.search(r"--include (\S+)", rerun)
+    assert include is not None
+    assert set(include.group(1).split(",")) == {"SCHEMA-CONTENT-TYPE", "ERR-SHAPE", "NO-5XX"}
+    assert "--baseline reports/baseline/report.json" in rerun
+    assert "*** and [Filtered] in a curl line mark a redacted secret" in text
+
+
+def test_one_counting_unit_in_the_counts_line() -> None:
+    report = failing_report()
+    total = sum(len(c["tests"]) for c in report["checks"])
+    failed = sum(1 for c in report["checks"] for t in c["tests"] if t["status"] == "failed")
+    assert f"results: {total} ({failed} failed)" in summary()
+
+
+def test_a_passing_run_has_no_failure_section() -> None:
+    text = "\n".join(end_of_run(passing_report(), {}))
+    assert "CONFORMANT" in text
+    assert "FAILED" not in text
+    assert "Rerun" not in text
+
+
+def test_without_a_tty_progress_is_plain_timestamped_lines_never_cut() -> None:
+    out = io.StringIO()
+    console = Console(file=out, width=200, force_terminal=False, soft_wrap=True)
+    assert isinstance(progress_for(console), PlainProgress)
+    progress = PlainProgress(console, interval=0.05)
+    long_message = "Content-Type is 'text/plain' " + "x" * 150
+    progress.outcome("ERR-SHAPE", Outcome("conformance/suite/test_errors.py::test_shape", "failed", long_message))
+    progress.outcome("ERR-SHAPE", Outcome("conformance/suite/test_errors.py::test_other", "failed", "again"))
+    time.sleep(0.2)
+    progress.pytest_unconfigure(None)  # type: ignore[arg-type]
+    lines = out.getvalue().splitlines()
+    assert all(re.match(r"^\d\d:\d\d:\d\dZ ", line) for line in lines), lines
+    assert any(line.endswith("x" * 150) for line in lines)  # a long line stays whole
+    assert sum("FAILED ERR-SHAPE" in line for line in lines) == 1  # first failure of a check only
+    assert any("progress: 0 tests" in line and "failed results 2 (1 checks)" in line for line in lines)
+    assert lines[0].endswith("phase: collecting the suite")
+    assert "phase: done in" in lines[-1]
+
+
+def test_a_terminal_gets_the_live_bar() -> None:
+    console = Console(file=io.StringIO(), force_terminal=True)
+    progress = progress_for(console)
+    assert isinstance(progress, LiveProgress)
+    progress.pytest_unconfigure(None)  # type: ignore[arg-type]
