@@ -1,4 +1,4 @@
-"""``cloudnx-conformance``: run the suite, list the checks, verify a report.
+"""``cloudnx-conformance``: run the suite, list the checks, verify a report (help texts in ``cli_help``).
 
 Exit codes: 0 conformant, 1 the target failed checks, 2 the kit could not run (message says what to fix).
 """
@@ -6,7 +6,12 @@ Exit codes: 0 conformant, 1 the target failed checks, 2 the kit could not run (m
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import secrets
+import shutil
 import sys
+import time
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
@@ -15,95 +20,145 @@ import httpx
 import pytest
 from rich.console import Console
 
+import cloudnx_spec
+from conformance import __version__, cli_help
 from conformance.catalogue import PROFILES, catalogue
 from conformance.contract import contract
-from conformance.docs import render_markdown, render_table
+from conformance.docs import render_json, render_markdown, render_table
 from conformance.errors import KitError
 from conformance.runtime import probe_target
 from conformance.server import BundledServer
-from conformance.settings import resolve
+from conformance.settings import Settings, resolve
 
 __all__ = ["main"]
 
 EXIT_KIT = 2
 SUITE_INI = Path(__file__).with_name("suite.ini")
+_SETTINGS_KEYS = ("target", "config", "profile", "seed", "baseline", "include", "exclude", "max_examples")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    console = Console(stderr=False, highlight=False, soft_wrap=True)
+    # Never cut to 80 columns in a CI log (no TTY): ids, URLs and curl lines stay on one line each.
+    width = None if sys.stdout.isatty() else max(shutil.get_terminal_size((200, 24)).columns, 200)
+    console = Console(stderr=False, highlight=False, soft_wrap=True, width=width)
     try:
         return int(args.func(args, console))
     except KitError as exc:
-        console.print(f"[bold red]cloudnx-conformance: {exc.describe()}", soft_wrap=True)
+        console.print(f"[bold red]cloudnx-conformance: {exc.describe()}", soft_wrap=True, markup=True)
         return EXIT_KIT
     except KeyboardInterrupt:
         console.print("[bold red]cloudnx-conformance: interrupted")
         return EXIT_KIT
 
 
+def _version() -> str:
+    spec = cloudnx_spec.load()["info"]["version"]
+    return f"cloudnx-conformance {__version__} (spec {spec}, digest {cloudnx_spec.digest()[:12]})"
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cloudnx-conformance", description=__doc__.splitlines()[0])
+    raw = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(
+        prog="cloudnx-conformance", description=cli_help.MAIN, epilog=cli_help.EPILOG, formatter_class=raw
+    )
+    parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
-    run = sub.add_parser("run", help="run the suite against a target (default: the bundled reference server)")
-    run.add_argument("--target", help="base URL of the target; omitted: start the bundled reference server")
-    run.add_argument("--config", help="TOML target config (see examples/target.toml)")
-    run.add_argument("--profile", choices=PROFILES, help="core (default), strict, full or ci")
-    run.add_argument("--report-dir", help="where reports go (default reports/)")
-    run.add_argument("--seed", type=int, help="seed for generated data (random when omitted; always recorded)")
-    run.add_argument("-k", dest="keyword", help="only tests matching this pytest -k expression")
-    run.add_argument("--baseline", help="report.json of an earlier run: fail only on checks that passed there")
+    run = sub.add_parser(
+        "run",
+        help="run the suite against a target (default: the bundled reference server)",
+        description=cli_help.RUN,
+        epilog=cli_help.RUN_EPILOG,
+        formatter_class=raw,
+    )
+    run.add_argument("--target", metavar="URL", help="base URL of the target; omitted: the bundled reference server")
+    run.add_argument("--config", metavar="TOML", help="target config (see examples/target.toml)")
+    run.add_argument(
+        "--profile", choices=PROFILES, help="ci (fast), core (certification, default), strict (+ RECOMMENDED), full"
+    )
+    run.add_argument("--seed", type=int, help="seed of generated data (random when omitted; always printed)")
+    run.add_argument("--report-dir", metavar="DIR", help="write the reports exactly into DIR (no per-run folder)")
+    run.add_argument("--baseline", metavar="REPORT", help="report.json of an earlier run: only regressions fail")
+    run.add_argument("--include", action="append", metavar="PATTERN", help="judge only what matches (see below)")
+    run.add_argument("--exclude", action="append", metavar="PATTERN", help="leave out what matches (see below)")
+    run.add_argument("--max-examples", type=int, metavar="N", help="examples per operation (default: the profile's)")
+    run.add_argument(
+        "--header",
+        action="append",
+        dest="headers",
+        metavar="'NAME: VALUE'",
+        help="send on every request (repeatable)",
+    )
+    run.add_argument("--bearer-token", metavar="TOKEN", help="present on signup, for a target without open signup")
+    run.add_argument("--list", action="store_true", help="print what would run and exit; nothing is sent")
+    run.add_argument("-k", dest="keyword", metavar="EXPR", help="only tests matching this pytest -k expression")
     run.add_argument("pytest_args", nargs=argparse.REMAINDER, help="after --: extra pytest arguments")
     run.set_defaults(func=_run)
-    checks = sub.add_parser("checks", help="list the check catalogue")
+    checks = sub.add_parser("checks", help="list the check catalogue", description=cli_help.CHECKS)
+    checks.add_argument("--format", choices=("table", "json", "markdown"), default="table", help="default table")
     checks.add_argument(
         "--markdown",
         nargs="?",
         const="docs/checks.md",
         metavar="PATH",
-        help="write the catalogue as Markdown (default docs/checks.md)",
+        help="write the catalogue as Markdown to PATH (default docs/checks.md)",
     )
     checks.set_defaults(func=_checks)
-    verify = sub.add_parser("verify", help="recompute a report's verdict; refuse one that does not add up")
+    verify = sub.add_parser("verify", help="recompute a report's verdict", description=cli_help.VERIFY)
     verify.add_argument("report", help="a report.json written by `run`")
     verify.set_defaults(func=_verify)
     return parser
 
 
+def _settings(args: argparse.Namespace, **overrides: Any) -> Settings:
+    cli = {key: getattr(args, key) for key in _SETTINGS_KEYS}
+    cli.update({"headers": args.headers, "bearer_token": args.bearer_token, "report_dir": args.report_dir})
+    cli.update(overrides)
+    return resolve(cli)  # validates config and options before anything starts (exit 2 on error)
+
+
 def _run(args: argparse.Namespace, console: Console) -> int:
-    cli = {
-        "target": args.target,
-        "config": args.config,
-        "profile": args.profile,
-        "report_dir": args.report_dir,
-        "seed": args.seed,
-        "baseline": args.baseline,
-    }
-    settings = resolve(cli)  # validates config and options before anything starts (exit 2 on error)
+    settings = _settings(args)
     catalogue()  # a malformed catalogue is a kit error too
+    if args.list:
+        from conformance.listing import plan, render_plan
+
+        for line in render_plan(plan(settings)):
+            console.print(line, markup=False, highlight=False)
+        return 0
+    run_id = settings.run_id or secrets.token_hex(3)
     if settings.target is not None:
-        return _pytest(args, settings.target, console)
-    with BundledServer(settings.report_dir / "reference-server.log") as url:
+        _probe(settings, settings.target)  # before a report directory is made for a run that cannot happen
+        return _pytest(args, settings.target, _report_dir(args, settings, run_id), run_id, console, bundled=False)
+    report_dir = _report_dir(args, settings, run_id)
+    with BundledServer(report_dir / "reference-server.log") as url:
         console.print(f"cloudnx-conformance: no --target given; started the bundled reference server at {url}")
-        return _pytest(args, url, console)
+        return _pytest(args, url, report_dir, run_id, console, bundled=True)
 
 
-def _pytest(args: argparse.Namespace, target: str, console: Console) -> int:
-    from conformance.progress import LiveProgress
+def _report_dir(args: argparse.Namespace, settings: Settings, run_id: str) -> Path:
+    """``--report-dir DIR`` exactly; otherwise ``<reports>/<UTC time>-<run id>/`` and ``<reports>/latest``."""
+    if args.report_dir:
+        path = Path(args.report_dir)
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+    root = settings.report_dir
+    path = root / f"{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-{run_id}"
+    path.mkdir(parents=True, exist_ok=True)
+    latest, staging = root / "latest", root / f".latest-{run_id}"
+    staging.unlink(missing_ok=True)
+    staging.symlink_to(path.name, target_is_directory=True)
+    os.replace(staging, latest)  # atomic: a reader never sees `latest` missing
+    return path
 
-    settings = resolve(
-        {
-            "target": target,
-            "config": args.config,
-            "profile": args.profile,
-            "report_dir": args.report_dir,
-            "seed": args.seed,
-            "baseline": args.baseline,
-        }
-    )
-    report_dir = settings.report_dir
-    with httpx.Client(base_url=target, timeout=settings.config.timeout, verify=settings.config.verify_tls) as http:
-        probe_target(http, contract())  # unreachable -> KitError -> exit 2, before pytest starts
+
+def _pytest(
+    args: argparse.Namespace, target: str, report_dir: Path, run_id: str, console: Console, *, bundled: bool
+) -> int:
+    from conformance.progress import progress_for
+
+    settings = _settings(args, target=target, report_dir=str(report_dir), run_id=run_id)
+    _probe(settings, target)
     argv = [
         "-c",
         str(SUITE_INI),
@@ -119,31 +174,76 @@ def _pytest(args: argparse.Namespace, target: str, console: Console) -> int:
         str(settings.seed),
         "--cnx-report-dir",
         str(report_dir),
-        f"--junitxml={report_dir / 'junit.xml'}",
-        f"--alluredir={report_dir / 'allure-results'}",
-        "--clean-alluredir",
+        "--cnx-run-id",
+        run_id,
+        # junit.xml and allure-results are written from report.json (conformance.report.render), one entry per
+        # result; pytest's and allure-pytest's would count pytest items instead.
+        "-p",
+        "no:allure_pytest",
         "-p",
         "no:terminal",
     ]
-    if args.config:
-        argv += ["--cnx-config", args.config]
-    if args.baseline:
-        argv += ["--cnx-baseline", args.baseline]
+    for flag, value in (("--cnx-config", args.config), ("--cnx-baseline", args.baseline)):
+        if value:
+            argv += [flag, value]
+    if args.max_examples:
+        argv += ["--cnx-max-examples", str(args.max_examples)]
+    for flag, values in (("--cnx-include", args.include), ("--cnx-exclude", args.exclude)):
+        for value in values or ():
+            argv += [flag, value]
     if args.keyword:
         argv += ["-k", args.keyword]
     if not _plugin_installed():
         argv += ["-p", "conformance.plugin"]
     argv += [a for a in args.pytest_args if a != "--"]
-    progress = LiveProgress(console)
-    console.print(f"cloudnx-conformance: target {target}, profile {settings.profile}, seed {settings.seed}")
+    # Secrets are handed over in the environment, never in argv (visible to other users in `ps`).
+    if args.bearer_token is not None:
+        os.environ["CNX_BEARER_TOKEN"] = args.bearer_token
+    if args.headers:
+        os.environ["CNX_HEADERS"] = "\n".join(args.headers)
+    console.print(
+        f"cloudnx-conformance {__version__}: target {target}, profile {settings.profile}, seed {settings.seed}, "
+        f"run {run_id}, reports {report_dir}"
+    )
+    progress = progress_for(console)
     code = pytest.main(argv, plugins=[progress])
     session: Any = progress.session
     if session is None or session.summary is None:
         console.print(f"[bold red]cloudnx-conformance: the suite did not run (pytest exit {int(code)})")
         return EXIT_KIT
-    for line in session.summary.terminal_lines():
-        console.print(line, soft_wrap=True, markup=False)
+    from conformance.report.terminal import end_of_run
+
+    rerun = _rerun_prefix(args, None if bundled else target)
+    for line in end_of_run(session.summary.report, session.summary.paths, rerun):
+        console.print(line, soft_wrap=True, markup=False, highlight=False)
     return int(session.summary.exit_code)
+
+
+def _probe(settings: Settings, target: str) -> None:
+    """Unreachable -> TargetUnreachable (exit 2, one sentence), before pytest starts."""
+    with httpx.Client(
+        base_url=target,
+        timeout=settings.config.timeout,
+        verify=settings.config.verify_tls,
+        headers=dict(settings.headers),
+    ) as http:
+        probe_target(http, contract())
+
+
+def _rerun_prefix(args: argparse.Namespace, target: str | None) -> list[str]:
+    """The command line of this run without its selection (the end-of-run summary adds the failing checks)."""
+    command = ["cloudnx-conformance", "run"]
+    if target:
+        command += ["--target", target]
+    if args.config:
+        command += ["--config", args.config]
+    if args.max_examples:
+        command += ["--max-examples", str(args.max_examples)]
+    for header in args.headers or ():
+        command += ["--header", header.partition(":")[0] + ": ***"]
+    if args.bearer_token:
+        command += ["--bearer-token", '"$CNX_BEARER_TOKEN"']
+    return command
 
 
 def _plugin_installed() -> bool:
@@ -157,7 +257,12 @@ def _checks(args: argparse.Namespace, console: Console) -> int:
         path.write_text(render_markdown(catalogue()), encoding="utf-8")
         console.print(f"wrote {path}")
         return 0
-    console.print(render_table(catalogue()))
+    if args.format == "json":
+        sys.stdout.write(json.dumps(render_json(catalogue()), indent=2) + "\n")
+    elif args.format == "markdown":
+        sys.stdout.write(render_markdown(catalogue()))
+    else:
+        console.print(render_table(catalogue()))
     return 0
 
 

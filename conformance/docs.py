@@ -6,7 +6,7 @@ from rich.table import Table
 
 from conformance.catalogue import CAPABILITIES, LEVELS, PROFILES, Catalogue
 
-__all__ = ["render_markdown", "render_table"]
+__all__ = ["render_json", "render_markdown", "render_table"]
 
 
 def render_markdown(catalogue: Catalogue) -> str:
@@ -47,11 +47,30 @@ def render_markdown(catalogue: Catalogue) -> str:
 
 def render_table(catalogue: Catalogue) -> Table:
     table = Table(title=f"CloudNx conformance checks ({len(catalogue)})", show_lines=False)
-    for column in ("id", "level", "capability", "profiles", "rule"):
-        table.add_column(column, overflow="fold")
+    # Ids, levels and names never wrap (people grep and copy them); only the rule's prose folds.
+    for column in ("id", "level", "capability", "services", "profiles"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("rule", overflow="fold", min_width=30)
     for e in catalogue:
-        table.add_row(e.id, e.level, e.capability, ",".join(e.profiles), e.title)
+        table.add_row(e.id, e.level, e.capability, ",".join(e.services), ",".join(e.profiles), e.title)
     return table
+
+
+def render_json(catalogue: Catalogue) -> list[dict[str, object]]:
+    """The catalogue as data (``checks --format json``): one object per check, in catalogue order."""
+    return [
+        {
+            "id": e.id,
+            "title": e.title,
+            "level": e.level,
+            "source": e.source,
+            "reason": e.reason,
+            "capability": e.capability,
+            "services": list(e.services),
+            "profiles": list(e.profiles),
+        }
+        for e in catalogue
+    ]
 
 
 def _cell(text: str) -> str:
