@@ -44,7 +44,7 @@ exit codes:
 environment (command-line options win; then these; then the config file; then defaults):
   CNX_TARGET          base URL of the target                       (--target)
   CNX_CONFIG          TOML target config                           (--config)
-  CNX_PROFILE         ci | core | strict | full                            (--profile)
+  CNX_PROFILE         ci | core | strict | full                    (--profile)
   CNX_SEED            seed of generated data                       (--seed)
   CNX_REPORT_DIR      parent of the per-run report directories     (--report-dir writes exactly there)
   CNX_BASELINE        report.json of an earlier run                (--baseline)

@@ -24,7 +24,8 @@ from conformance.report.results import Result, clean_message, curl_of, failing_e
 __all__ = ["CATEGORIES", "write_allure"]
 
 _STATUS = {"passed": Status.PASSED, "failed": Status.FAILED, "error": Status.BROKEN, "inconclusive": Status.SKIPPED}
-_SEVERITY = {"MUST": "critical", "SHOULD": "normal"}
+# SEED and CONTRACT rules decide certification; RECOMMENDED ones fail only the strict profile.
+_SEVERITY = {"SEED": "critical", "CONTRACT": "critical", "RECOMMENDED": "normal"}
 CATEGORIES = [
     {
         "name": "Waived (known deviations of this target)",

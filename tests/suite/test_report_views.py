@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from conformance.catalogue import catalogue
 from conformance.report.allure import write_allure
 from conformance.report.junit import render_junit
 from conformance.report.render import MARKDOWN_LIMIT, render_markdown, write_human
@@ -33,7 +34,7 @@ def test_junit_one_testcase_per_result_named_check_and_operation() -> None:
     assert props["check"] == "SCHEMA-CONTENT-TYPE"
     assert props["operation"] == "instances_create"
     assert props["service"] == "compute"
-    assert props["level"] == "MUST"
+    assert props["level"] == catalogue().get("SCHEMA-CONTENT-TYPE").level
     assert props["label"] == "regression"
     failure = case.find("failure")
     assert failure is not None
