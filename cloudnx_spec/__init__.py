@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cloudnx_spec.extensions import Idempotency, Lifetimes, Limits, RateLimit, StateMachine
-from cloudnx_spec.loading import SpecError, deref, digest, load, resolve, spec_path
+from cloudnx_spec.loading import SpecError, deref, digest, load, resolve, spec_path, use_parse_cache
 from cloudnx_spec.model import HTTP_METHODS, Cookie, IamBinding, Operation, Parameter, Transition, build_operations
 from cloudnx_spec.paths import PathMatcher, PathTemplate
 from cloudnx_spec.security import IamScheme, Jwt, S3DataPlane, SigV4
@@ -63,6 +63,7 @@ __all__ = [
     "spec_path",
     "state_machines",
     "tags",
+    "use_parse_cache",
     "validate",
 ]
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import yaml
 
-__all__ = ["SpecError", "deref", "digest", "load", "resolve", "spec_path"]
+__all__ = ["SpecError", "deref", "digest", "load", "resolve", "spec_path", "use_parse_cache"]
 
 
 class SpecError(RuntimeError):
@@ -45,22 +46,63 @@ def spec_path() -> Path:
     return Path(__file__).resolve().parent.parent / "spec" / "openapi.yaml"
 
 
+#: Where ``load`` keeps the parsed contract between processes; None (the default) keeps nothing on disk.
+_parse_cache: list[Path] = []
+
+
+def use_parse_cache(directory: Path) -> None:
+    """Keep the parsed contract as JSON in ``directory``, named by the spec's sha256, and read it from there in
+    later processes: for short-lived ones (the ``cloudnx`` CLI) that would parse the YAML on every start. Call
+    before the first ``load()``; a missing, stale or damaged cache file is parsed afresh, never trusted."""
+    _parse_cache[:] = [directory]
+
+
 @functools.cache
 def load() -> dict[str, Any]:
     """The parsed spec, JSON-equivalent (string keys, no datetimes); parsed once per process."""
-    path = spec_path()
+    return _read(spec_path(), _parse_cache[0] if _parse_cache else None)
+
+
+def _read(path: Path, cache: Path | None) -> dict[str, Any]:
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError as exc:
         raise SpecError(f"OpenAPI spec not found at {path}: spec/openapi.yaml must exist in the checkout") from exc
-    try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a safe loader
-        data = json.loads(json.dumps(data))  # JSON semantics: unquoted status codes become "200"
-    except (yaml.YAMLError, TypeError, ValueError) as exc:
-        raise SpecError(f"{path} is not valid YAML/JSON: {exc}") from exc
-    if not isinstance(data, dict) or not str(data.get("openapi", "")).startswith("3.1"):
-        raise SpecError(f"{path} is not an OpenAPI 3.1 document (no `openapi: 3.1.x` at the root)")
+    cached = cache / f"openapi-{hashlib.sha256(raw).hexdigest()}.json" if cache else None
+    data: Any = None
+    if cached is not None:
+        try:
+            data = json.loads(cached.read_bytes())
+        except (OSError, ValueError):
+            data = None
+    if not _is_openapi_31(data):
+        try:
+            data = yaml.load(raw.decode("utf-8"), Loader=_Loader)  # noqa: S506 - _Loader is a safe loader
+            data = json.loads(json.dumps(data))  # JSON semantics: unquoted status codes become "200"
+        except (yaml.YAMLError, TypeError, ValueError) as exc:
+            raise SpecError(f"{path} is not valid YAML/JSON: {exc}") from exc
+        if not _is_openapi_31(data):
+            raise SpecError(f"{path} is not an OpenAPI 3.1 document (no `openapi: 3.1.x` at the root)")
+        if cached is not None:
+            _write_cache(cached, data)
     return data
+
+
+def _is_openapi_31(data: Any) -> TypeGuard[dict[str, Any]]:
+    return isinstance(data, dict) and str(data.get("openapi", "")).startswith("3.1")
+
+
+def _write_cache(cached: Path, data: dict[str, Any]) -> None:
+    """Write atomically (another process may read it meanwhile); a cache that cannot be written is skipped."""
+    try:
+        missing = [p for p in (cached.parent, *cached.parent.parents) if not p.exists()]
+        for directory in reversed(missing):  # each one 0700: mkdir(parents=True) would leave parents 0755
+            directory.mkdir(mode=0o700, exist_ok=True)
+        temporary = cached.with_name(f".{cached.name}.{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+        os.replace(temporary, cached)
+    except OSError:
+        return
 
 
 def digest() -> str:
