@@ -104,7 +104,9 @@ def resolve(profile: str | None, endpoint: str | None, environ: Mapping[str, str
 
 def write_private(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` as 0600 from the first byte (no window where another user can read it)."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
+    for directory in reversed(missing):  # each one 0700: mkdir(parents=True) would leave parents 0755
+        directory.mkdir(mode=0o700, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:

@@ -71,6 +71,8 @@ def _auth(mode: str, command: contract.Command, profile: config.Profile, endpoin
 
 
 def run(argv: Sequence[str], environ: Mapping[str, str]) -> int:
+    # Each invocation is a new process: keep the parsed contract (keyed by its sha256) instead of parsing YAML.
+    cloudnx_spec.use_parse_cache(config.config_dir() / "cache")
     top = parsers.top_parser()
     ns = top.parse_args(list(argv))
     if ns.service is None:

@@ -15,7 +15,7 @@ import pytest
 from cloudnx_cli import config, configure
 
 from .conftest import Cli
-from .harness import BIN, cli_env
+from .harness import BIN, cli_env, cloudnx
 
 pytestmark = pytest.mark.cli
 
@@ -27,6 +27,10 @@ def _mode(path: Path) -> int:
 
 
 def test_flags_write_0600_files_in_a_0700_directory(cli: Cli, home: Path) -> None:
+    # The first run of the script creates ~/.cloudnx (for its parse cache): private from the start.
+    assert cloudnx(home, "--help").returncode == 0
+    assert _mode(home / ".cloudnx") == 0o700
+    assert _mode(home / ".cloudnx" / "cache") == 0o700
     result = cli(
         "configure", "--endpoint", "http://127.0.0.1:9", "--access-key-id", "AKID1", "--secret-access-key", SECRET
     )
