@@ -139,13 +139,13 @@ class S3App:
         unknown = sorted(set(request.query_params) - _KNOWN_QUERY)
         if unknown:
             raise S3Error("NotImplemented", f"the {unknown[0]} sub-resource or parameter is not offered here")
+        handler = _route(request, bucket, key)
         if bucket and self.ctx.store.get(KIND_BUCKET, bucket) is None:
             raise S3Error("NoSuchBucket", f"bucket {bucket} does not exist")
         key_record = self._authenticate(request, wire_path)
         if bucket and key_record["bucket_name"] != bucket:
             raise S3Error("AccessDenied", f"this key is scoped to another bucket, not {bucket}")
-        call = S3Call(self.ctx, self.blobs, self.plane, request, bucket, key, key_record)
-        return await _route(call)(call)
+        return await handler(S3Call(self.ctx, self.blobs, self.plane, request, bucket, key, key_record))
 
     def _authenticate(self, request: Request, wire_path: str) -> Record:
         headers = request.headers
@@ -215,12 +215,12 @@ async def _list_buckets(call: S3Call) -> Response:
 _ALLOWED_METHODS = ("GET", "HEAD", "PUT", "POST", "DELETE")
 
 
-def _operation(call: S3Call) -> tuple[str, Handler | None]:
+def _operation(request: Request, bucket: str, key: str) -> tuple[str, Handler | None]:
     """The S3 operation a request is (by method, addressing and query), and its handler (None: not offered)."""
-    method, q, h = call.request.method, call.query, call.headers
-    if not call.bucket:
+    method, q, h = request.method, request.query_params, request.headers
+    if not bucket:
         return ("ListBuckets", _list_buckets) if method == "GET" else (f"{method} /", None)
-    if not call.key:
+    if not key:
         if method == "GET":
             if "uploads" in q:
                 return "ListMultipartUploads", mp.list_uploads
@@ -254,13 +254,13 @@ def _operation(call: S3Call) -> tuple[str, Handler | None]:
     return object_routes.get(method, (method, None))
 
 
-def _route(call: S3Call) -> Handler:
-    if call.request.method not in _ALLOWED_METHODS:
-        raise S3Error("MethodNotAllowed", f"{call.request.method} is not allowed on this resource")
-    name, handler = _operation(call)
+def _route(request: Request, bucket: str, key: str) -> Handler:
+    if request.method not in _ALLOWED_METHODS:
+        raise S3Error("MethodNotAllowed", f"{request.method} is not allowed on this resource")
+    name, handler = _operation(request, bucket, key)
     # botocore names the operation it means in ?x-id=; a request shaped like an offered operation but meant as
     # another one (ListDirectoryBuckets looks like ListBuckets) must not be answered as the offered one.
-    meant = call.query.get("x-id")
+    meant = request.query_params.get("x-id")
     if handler is None or (meant is not None and meant != name):
         raise S3Error("NotImplemented", f"{meant or name} is not offered by this data plane")
     return handler

@@ -185,18 +185,18 @@ async def abort_upload(call: S3Call) -> Response:
     return Response(status_code=204)
 
 
-def _count(call: S3Call, name: str, default: int) -> int:
+def _count(call: S3Call, name: str, default: int, ceiling: int) -> int:
     raw = call.query.get(name, str(default))
     if not raw.isdigit():
         raise S3Error("InvalidArgument", f"{name} must be a non-negative integer")
-    return min(int(raw), default)
+    return min(int(raw), ceiling)
 
 
 async def list_parts(call: S3Call) -> Response:
     call.may("ListParts")
     upload = _upload(call)
-    max_parts = _count(call, "max-parts", 1000)
-    marker = _count(call, "part-number-marker", 10**9)
+    max_parts = _count(call, "max-parts", 1000, 1000)
+    marker = _count(call, "part-number-marker", 0, _limits(call)[2])
     parts = sorted((p for p in upload["_parts"].values() if p["number"] > marker), key=lambda p: p["number"])
     page = parts[:max_parts]
     body = parts_xml(upload, page, marker=marker, max_parts=max_parts, truncated=len(parts) > max_parts)
@@ -206,7 +206,7 @@ async def list_parts(call: S3Call) -> Response:
 async def list_uploads(call: S3Call) -> Response:
     call.may("ListMultipartUploads")
     prefix = call.query.get("prefix", "")
-    max_uploads = _count(call, "max-uploads", 1000)
+    max_uploads = _count(call, "max-uploads", 1000, 1000)
     key_marker = call.query.get("key-marker", "")
     rows = call.ctx.store.scan(
         KIND_UPLOAD,

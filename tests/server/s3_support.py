@@ -16,8 +16,7 @@ import pytest
 import uvicorn
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from starlette.applications import Starlette
-from starlette.routing import Mount
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from reference_server.app import setup_services
 from reference_server.storage.s3 import create_s3_app
@@ -33,13 +32,31 @@ class KeyPair:
     secret: str
 
 
+class _MountS3:
+    """``/s3`` and everything below it to the data plane, as the platform mounts it (``/s3`` itself included:
+    ListBuckets is a GET of the endpoint's root, which a Starlette Mount would redirect instead)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and (path == "/s3" or path.startswith("/s3/")):
+            await self.app({**scope, "root_path": scope.get("root_path", "") + "/s3"}, receive, send)
+            return
+        if scope["type"] == "http":
+            await send({"type": "http.response.start", "status": 404, "headers": []})
+            await send({"type": "http.response.body", "body": b""})
+
+
 class DataPlane:
     """Two buckets of one account: ``alpha`` with a read-write and a read key, ``beta`` with a read-write key."""
 
     def __init__(self) -> None:
         self.h = Harness()
         setup_services(self.h.ctx)
-        self.app = Starlette(routes=[Mount("/s3", app=create_s3_app(self.h.ctx))])
+        self.s3 = create_s3_app(self.h.ctx)
+        self.app: ASGIApp = _MountS3(self.s3)
         for name in ("alpha", "beta"):
             assert self.h.call("buckets_create", body={"name": name}).status == 201
         self.rw = self._key("alpha", "read-write")
@@ -60,7 +77,7 @@ class DataPlane:
 
 
 @contextlib.contextmanager
-def serve(app: Starlette) -> Iterator[str]:
+def serve(app: ASGIApp) -> Iterator[str]:
     """Run ``app`` on uvicorn at 127.0.0.1:<free port> in a thread; yield its base URL."""
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
