@@ -9,6 +9,7 @@ import argparse
 import shutil
 import textwrap
 from collections.abc import Iterable
+from typing import Any
 
 import cloudnx_spec
 from cloudnx_cli import contract
@@ -62,13 +63,21 @@ def _add_globals(parser: argparse.ArgumentParser, *, nested: bool) -> None:
     add("--debug", action="store_true", help="print each attempt, its Idempotency-Key and its status to stderr")
 
 
-def _kit_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+class _Version(argparse.Action):
+    """``--version``, computed only when asked: importlib.metadata costs ~80 ms, which every call would pay."""
 
-    try:
-        return version("cloudnx-conformance")
-    except PackageNotFoundError:
-        return "(not installed)"
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, argparse.SUPPRESS, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            kit = version("cloudnx-conformance")
+        except PackageNotFoundError:
+            kit = "(not installed)"
+        print(f"cloudnx {kit} (contract sha256 {cloudnx_spec.digest()[:12]})")
+        parser.exit()
 
 
 def top_parser() -> argparse.ArgumentParser:
@@ -92,11 +101,7 @@ def top_parser() -> argparse.ArgumentParser:
         formatter_class=_FORMATTER,
         allow_abbrev=False,
     )
-    parser.add_argument(
-        "--version",
-        action="version",
-        version=f"cloudnx {_kit_version()} (contract sha256 {cloudnx_spec.digest()[:12]})",
-    )
+    parser.add_argument("--version", action=_Version, help="the CLI's version and the contract's sha256")
     parser.add_argument("service", nargs="?", metavar="SERVICE", help="auth, compute, storage or configure")
     parser.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     _add_globals(parser, nested=False)
