@@ -9,6 +9,7 @@ talk to somebody else's server. Here the child binds ``127.0.0.1:0`` itself, bui
 from __future__ import annotations
 
 import argparse
+import importlib
 import socket
 import sys
 
@@ -34,7 +35,10 @@ def main(argv: list[str] | None = None) -> int:
     # The server settings carry host/port (issuer and S3 endpoint URLs are built from them), as in serve.py.
     app, _fault = build(args.variant, host=host, port=port)
     print(f"{READY_PREFIX}http://{host}:{port}", flush=True)
-    config = uvicorn.Config(app, log_level="warning", lifespan="auto")
+    # The reference server's own serving configuration: the same HTTP-layer limits as cloudnx-reference.
+    serving = importlib.import_module("reference_server.serving")
+    settings = importlib.import_module("reference_server.settings").Settings.load()
+    config = serving.uvicorn_config(app, settings, lifespan="auto")
     uvicorn.Server(config).run(sockets=[sock])
     return 0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 
 import uvicorn
@@ -32,7 +33,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     app, fault = build(args.variant, host=args.host, port=args.port)
     print(f"killmatrix variant {fault.name!r} ({fault.description}) on http://{args.host}:{args.port}", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    serving = importlib.import_module("reference_server.serving")
+    settings = importlib.import_module("reference_server.settings").Settings.load()
+    uvicorn.Server(serving.uvicorn_config(app, settings, host=args.host, port=args.port, lifespan="auto")).run()
     return 0
 
 

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
 import socket
 import sys
 from collections.abc import Sequence
-from typing import Any
 
 import uvicorn
 
 from reference_server.app import create_app
+from reference_server.serving import uvicorn_config
 from reference_server.settings import Settings, SettingsError
 
 __all__ = ["build_parser", "main"]
@@ -55,7 +54,26 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--storage-dir", default=None, help="directory for object bytes (default: a temporary one, removed at exit)"
     )
+    _http_options(parser.add_argument_group("HTTP layer limits (answers 414/431/408/503 as JSON)"))
     return parser
+
+
+_HTTP_OPTIONS = (
+    ("max-request-line", int, "longest request line in bytes; longer answers 414 (default 8192)"),
+    ("max-header-bytes", int, "largest header block in bytes; larger answers 431 (default 32768)"),
+    ("max-headers", int, "most header fields; more answers 431 (default 100)"),
+    ("head-timeout", float, "seconds for a whole request head; slower answers 408 and closes (default 10)"),
+    ("body-timeout", float, "seconds of grace for a body, plus 1 s per --http-body-min-rate bytes (default 30)"),
+    ("body-min-rate", int, "bytes/s a body must keep up after its grace, else the connection closes (1024)"),
+    ("keep-alive-timeout", float, "seconds an idle kept-alive connection stays open (default 5)"),
+    ("keep-alive-max-requests", int, "requests per connection; the last answers Connection: close (1000)"),
+    ("max-connections", int, "open connections; one more answers 503 with Retry-After (default 1000)"),
+)
+
+
+def _http_options(group: argparse._ArgumentGroup) -> None:
+    for name, kind, text in _HTTP_OPTIONS:
+        group.add_argument(f"--http-{name}", type=kind, default=None, help=text)
 
 
 class _AnnouncingServer(uvicorn.Server):
@@ -79,16 +97,6 @@ async def _serve_all(servers: list[_AnnouncingServer]) -> None:
     await asyncio.gather(*tasks)
 
 
-def _fast_stack() -> dict[str, Any]:
-    # uvloop + httptools when installed (brief §6: ~3x h11's throughput); the pure-Python stack otherwise.
-    stack: dict[str, Any] = {}
-    if importlib.util.find_spec("uvloop") is not None:
-        stack["loop"] = "uvloop"
-    if importlib.util.find_spec("httptools") is not None:
-        stack["http"] = "httptools"
-    return stack
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = vars(build_parser().parse_args(argv))
     try:
@@ -97,31 +105,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"cloudnx-reference: {exc}", file=sys.stderr)
         return 2
     app = create_app(settings)
-    config = uvicorn.Config(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
-        access_log=False,
-        lifespan="on",
-        # uvicorn believes X-Forwarded-For from 127.0.0.1 by default; the client address feeds the anonymous rate
-        # limit, cnx:SourceIp conditions and the audit log, so only configured proxies may set it.
-        proxy_headers=bool(settings.forwarded_allow_ips),
-        forwarded_allow_ips=settings.forwarded_allow_ips or None,
-        **_fast_stack(),
-    )
+    config = uvicorn_config(app, settings)
     if settings.s3_port is None or app.s3_app is None:
         _AnnouncingServer(config).run()
         return 0
-    s3_config = uvicorn.Config(
-        app.s3_app.standalone(),
-        host=settings.host,
-        port=settings.s3_port,
-        log_level=settings.log_level,
-        access_log=False,
-        lifespan="off",
-        **_fast_stack(),
-    )
+    s3_config = uvicorn_config(app.s3_app.standalone(), settings, port=settings.s3_port, lifespan="off")
     servers = [_AnnouncingServer(config), _AnnouncingServer(s3_config, "CloudNx S3 data plane")]
     with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
         runner.run(_serve_all(servers))

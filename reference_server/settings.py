@@ -68,6 +68,16 @@ class Settings:
     # optional port of its own serving it at the root (None: only under /s3 of the API port; 0: a free port).
     storage_dir: str | None = None
     s3_port: int | None = None
+    # The HTTP layer's limits (reference_server.http_limits; README "Reference server" says what each answers).
+    http_max_request_line: int = 8192
+    http_max_header_bytes: int = 32768
+    http_max_headers: int = 100
+    http_head_timeout: float = 10.0
+    http_body_timeout: float = 30.0
+    http_body_min_rate: int = 1024
+    http_keep_alive_timeout: float = 5.0
+    http_keep_alive_max_requests: int = 1000
+    http_max_connections: int = 1000
 
     @classmethod
     def load(cls, options: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> Settings:
@@ -95,6 +105,9 @@ class Settings:
         for name in ("boot_delay", "stop_delay", "terminate_delay", "copy_delay"):
             if getattr(self, name) < 0:
                 raise SettingsError(f"{name} must be >= 0")
+        for name in (f.name for f in dataclasses.fields(self) if f.name.startswith("http_")):
+            if getattr(self, name) <= 0:
+                raise SettingsError(f"{name} must be > 0")
         if self.signing_key_path is not None and not os.path.isfile(self.signing_key_path):
             raise SettingsError(f"signing key PEM not found: {self.signing_key_path}")
 
