@@ -21,6 +21,7 @@ __all__ = ["LiveProgress", "PlainProgress", "progress_for"]
 
 #: Seconds between two plain progress lines (CNX_PROGRESS_INTERVAL), so a CI log never goes quiet for long.
 INTERVAL = float(os.environ.get("CNX_PROGRESS_INTERVAL", "5") or 5)
+_EVENT = 240  # characters of a failure message in a progress line
 
 
 class _Counting:
@@ -62,7 +63,8 @@ class _Counting:
                 self.failed_checks.add(check_id)
                 where = getattr(outcome, "operation", None) or outcome.nodeid
                 first = (outcome.message or "").strip().splitlines()
-                self.event(f"{outcome.status.upper()} {check_id} on {where}: {first[0] if first else ''}")
+                # The first line, shortened: the end-of-run summary has the whole message and a curl line.
+                self.event(f"{outcome.status.upper()} {check_id} on {where}: {first[0][:_EVENT] if first else ''}")
         elif outcome.status == "inconclusive":
             self.inconclusive += 1
         self.changed()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -110,3 +111,13 @@ def test_summary_md_stays_under_64_kb_and_keeps_head_and_rerun() -> None:
 def test_write_human_writes_every_view(tmp_path: Path) -> None:
     paths = write_human(failing_report(), tmp_path)
     assert {p.name for p in paths.values()} == {"summary.md", "report.html", "junit.xml", "allure-results"}
+
+
+def test_reports_readme_names_exactly_the_files_a_run_writes(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "reports" / "README.md").read_text()
+    run_table = readme.split("## A conformance run", 1)[1].split("## Other writers", 1)[0]
+    documented = set(re.findall(r"^\| `([^`]+)` \|", run_table, flags=re.MULTILINE))
+    (tmp_path / "report.json").write_text("{}")  # written by finish() before the views
+    written = {p.name + ("/" if p.is_dir() else "") for p in write_human(failing_report(), tmp_path).values()}
+    written.add("report.json")
+    assert documented - {"reference-server.log"} == written

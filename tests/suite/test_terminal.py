@@ -79,14 +79,15 @@ def test_without_a_tty_progress_is_plain_timestamped_lines_never_cut() -> None:
     console = Console(file=out, width=200, force_terminal=False, soft_wrap=True)
     assert isinstance(progress_for(console), PlainProgress)
     progress = PlainProgress(console, interval=0.05)
-    long_message = "Content-Type is 'text/plain' " + "x" * 150
+    long_message = "Content-Type is 'text/plain' " + "x" * 150 + "y" * 300
     progress.outcome("ERR-SHAPE", Outcome("conformance/suite/test_errors.py::test_shape", "failed", long_message))
     progress.outcome("ERR-SHAPE", Outcome("conformance/suite/test_errors.py::test_other", "failed", "again"))
     time.sleep(0.2)
     progress.pytest_unconfigure(None)  # type: ignore[arg-type]
     lines = out.getvalue().splitlines()
     assert all(re.match(r"^\d\d:\d\d:\d\dZ ", line) for line in lines), lines
-    assert any(line.endswith("x" * 150) for line in lines)  # a long line stays whole
+    # Never cut to the console's width; a message is shortened at 240 characters (the summary has all of it).
+    assert any(line.endswith("x" * 150 + "y" * 61) for line in lines), lines
     assert sum("FAILED ERR-SHAPE" in line for line in lines) == 1  # first failure of a check only
     assert any("progress: 0 tests" in line and "failed results 2 (1 checks)" in line for line in lines)
     assert lines[0].endswith("phase: collecting the suite")
