@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cloudnx_spec.extensions import Idempotency, Lifetimes, Limits, RateLimit, StateMachine
+from cloudnx_spec.levels import Levels, levels
 from cloudnx_spec.loading import SpecError, deref, digest, load, resolve, spec_path, use_parse_cache
 from cloudnx_spec.model import HTTP_METHODS, Cookie, IamBinding, Operation, Parameter, Transition, build_operations
 from cloudnx_spec.paths import PathMatcher, PathTemplate
@@ -27,6 +28,7 @@ __all__ = [
     "IamScheme",
     "Idempotency",
     "Jwt",
+    "Levels",
     "Lifetimes",
     "Limits",
     "Operation",
@@ -49,6 +51,7 @@ __all__ = [
     "id_prefixes",
     "idempotency",
     "jwt",
+    "levels",
     "lifetimes",
     "limits",
     "load",

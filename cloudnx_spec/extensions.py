@@ -35,10 +35,18 @@ class RetryAfter:
 
 @dataclass(frozen=True)
 class RateLimit:
-    """``x-cloudnx-rate-limit``: at most ``requests_per_second`` accepted requests in any ``window_seconds``."""
+    """``x-cloudnx-rate-limit``: the seed's soft limit, a sustained rate plus a bounded burst.
+
+    A client sending at most ``requests_per_second`` in every ``window_seconds`` is never throttled; at most
+    ``requests_per_second * T + burst`` requests are accepted in any ``T >= window_seconds`` seconds, the sustained
+    rate being judged over ``judged_over_seconds``.
+    """
 
     requests_per_second: int
     window_seconds: float
+    burst: int
+    judged_over_seconds: float
+    kind: str
     scope: str
     anonymous_scope: str
     shared_across_services: tuple[str, ...]
@@ -54,6 +62,9 @@ class RateLimit:
         return cls(
             requests_per_second=n.integer("requests_per_second"),
             window_seconds=n.number("window_seconds"),
+            burst=n.integer("burst"),
+            judged_over_seconds=n.number("judged_over_seconds"),
+            kind=n.string("kind"),
             scope=n.string("scope"),
             anonymous_scope=n.string("anonymous_scope"),
             shared_across_services=n.strings("shared_across_services"),
@@ -64,6 +75,10 @@ class RateLimit:
             headers=n.strings("headers", ()),
             raw=n.value,
         )
+
+    def most_accepted(self, seconds: float) -> float:
+        """The most requests a compliant limiter may accept from one principal in ``seconds`` (>= the window)."""
+        return self.requests_per_second * max(seconds, self.window_seconds) + self.burst
 
 
 @dataclass(frozen=True)
