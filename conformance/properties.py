@@ -245,8 +245,9 @@ def build_schema(run: Run | None = None) -> Any:
     profile = PROFILES[run.settings.profile]
     operations = []
     for info in run.contract.operations():
-        # Every code the operation documents: 400 included, since a schema-valid but forged cursor is a 400.
-        statuses = sorted(str(code) for code in info.statuses)
+        # Every code the operation documents (400 included: a schema-valid but forged cursor is a 400), plus the
+        # seed's equivalent of each code the seed's table lacks (x-cloudnx-levels.status_codes: 422 admits 400).
+        statuses = sorted(str(code) for code in cloudnx_spec.levels().accepted(info.statuses))
         operations.append(
             {
                 "include-operation-id": info.operation_id,
