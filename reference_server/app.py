@@ -17,10 +17,11 @@ from reference_server.platform.audit import AuditLog
 from reference_server.platform.core import HANDLERS, ServerContext
 from reference_server.platform.idempotency import IdempotencyKeys
 from reference_server.platform.pipeline import Pipeline
-from reference_server.platform.ratelimit import SlidingWindowLimiter
+from reference_server.platform.ratelimit import Limiter, SlidingWindowLimiter
 from reference_server.platform.response_check import ResponseChecker
 from reference_server.platform.routing import RouteTable
 from reference_server.platform.store import MemoryStore, Store
+from reference_server.platform.token_bucket import TokenBucketLimiter
 from reference_server.platform.tokens import TokenService
 from reference_server.settings import Settings
 
@@ -96,15 +97,20 @@ class PlatformApp:
                 return
 
 
+def _limiter(settings: Settings) -> Limiter:
+    if settings.rate_limiter == "token-bucket":
+        rate = settings.rate_limit / settings.rate_window_seconds
+        return TokenBucketLimiter(rate, settings.rate_burst, max_keys=settings.limiter_max_keys)
+    return SlidingWindowLimiter(settings.rate_limit, settings.rate_window_seconds, max_keys=settings.limiter_max_keys)
+
+
 def create_app(settings: Settings | None = None, store: Store | None = None) -> PlatformApp:
     settings = settings or Settings.load()
     load_handlers()
     ctx = ServerContext(settings, store if store is not None else MemoryStore())
     platform = Platform(
         tokens=TokenService(settings, ctx.clock),
-        limiter=SlidingWindowLimiter(
-            settings.rate_limit, settings.rate_window_seconds, max_keys=settings.limiter_max_keys
-        ),
+        limiter=_limiter(settings),
         idempotency=IdempotencyKeys(ctx.store, ctx.clock, settings.idempotency_key_seconds),
         audit=AuditLog(ctx.store, ctx.clock),
         routes=RouteTable(),

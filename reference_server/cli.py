@@ -16,7 +16,7 @@ import uvicorn
 
 from reference_server.app import create_app
 from reference_server.serving import uvicorn_config
-from reference_server.settings import Settings, SettingsError
+from reference_server.settings import RATE_LIMITERS, Settings, SettingsError
 
 __all__ = ["build_parser", "main"]
 
@@ -27,6 +27,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=None, help="port to bind; 0 picks a free one (default 8080)")
     parser.add_argument("--rate-limit", type=int, default=None, help="requests per window per principal")
     parser.add_argument("--rate-window-seconds", type=float, default=None, help="limiter window in seconds")
+    parser.add_argument(
+        "--rate-limiter",
+        choices=RATE_LIMITERS,
+        default=None,
+        help="sliding-window (default: at most the limit in any window) or token-bucket (the limit per second, "
+        "bursting up to --rate-burst); both honour the spec's soft limit",
+    )
+    parser.add_argument("--rate-burst", type=int, default=None, help="token-bucket capacity (default: the spec's)")
     parser.add_argument("--access-token-seconds", type=int, default=None, help="lifetime of cnx_access")
     parser.add_argument("--refresh-token-seconds", type=int, default=None, help="lifetime of cnx_refresh")
     parser.add_argument("--exchange-token-seconds", type=int, default=None, help="lifetime of exchanged tokens")

@@ -18,6 +18,7 @@ import cloudnx_spec
 __all__ = ["ENV_PREFIX", "Settings", "SettingsError"]
 
 ENV_PREFIX = "CNX_REF_"
+RATE_LIMITERS = ("sliding-window", "token-bucket")
 
 
 class SettingsError(ValueError):
@@ -36,6 +37,9 @@ class Settings:
     # Contract values (rate limit, lifetimes, body limit, SigV4 scope): the spec's, unless overridden.
     rate_limit: int = _spec(lambda: cloudnx_spec.rate_limit().requests_per_second)
     rate_window_seconds: float = _spec(lambda: cloudnx_spec.rate_limit().window_seconds)
+    # Both algorithms honour the spec's soft limit (sustained rate + burst); the token bucket holds rate_burst.
+    rate_limiter: str = "sliding-window"
+    rate_burst: int = _spec(lambda: cloudnx_spec.rate_limit().burst)
     access_token_seconds: int = _spec(lambda: cloudnx_spec.lifetimes().access_token_seconds)
     refresh_token_seconds: int = _spec(lambda: cloudnx_spec.lifetimes().refresh_token_seconds)
     exchange_token_seconds: int = _spec(lambda: cloudnx_spec.lifetimes().exchange_token_seconds)
@@ -102,6 +106,10 @@ class Settings:
     def check(self) -> None:
         if self.rate_limit < 1 or self.rate_window_seconds <= 0:
             raise SettingsError("rate_limit must be >= 1 and rate_window_seconds > 0")
+        if self.rate_limiter not in RATE_LIMITERS:
+            raise SettingsError(f"rate_limiter must be one of {', '.join(RATE_LIMITERS)}, not {self.rate_limiter!r}")
+        if self.rate_burst < 1:
+            raise SettingsError("rate_burst must be >= 1")
         for name in ("boot_delay", "stop_delay", "terminate_delay", "copy_delay"):
             if getattr(self, name) < 0:
                 raise SettingsError(f"{name} must be >= 0")

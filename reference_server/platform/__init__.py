@@ -9,7 +9,7 @@ if TYPE_CHECKING:
     from reference_server.platform.audit import AuditLog
     from reference_server.platform.core import ServerContext
     from reference_server.platform.idempotency import IdempotencyKeys
-    from reference_server.platform.ratelimit import SlidingWindowLimiter
+    from reference_server.platform.ratelimit import Limiter
     from reference_server.platform.routing import RouteTable
     from reference_server.platform.tokens import TokenService
 
@@ -19,7 +19,7 @@ __all__ = ["Platform", "platform_of"]
 @dataclass
 class Platform:
     tokens: TokenService
-    limiter: SlidingWindowLimiter
+    limiter: Limiter
     idempotency: IdempotencyKeys
     audit: AuditLog
     routes: RouteTable

@@ -14,8 +14,9 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
-__all__ = ["Decision", "SlidingWindowLimiter"]
+__all__ = ["Decision", "Limiter", "SlidingWindowLimiter"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,14 @@ class Decision:
             "RateLimit-Remaining": str(self.remaining),
             "RateLimit-Reset": str(self.reset_seconds),
         }
+
+
+class Limiter(Protocol):
+    """What the pipeline needs of a limiter (sliding window here, token bucket in ``token_bucket``)."""
+
+    def hit(self, key: str) -> Decision: ...
+
+    def __len__(self) -> int: ...
 
 
 class SlidingWindowLimiter:
