@@ -30,8 +30,10 @@ class Endpoint:
 
 @dataclass(frozen=True)
 class RateLimit:
-    limit: int  # accepted requests per principal per window, all services together
+    limit: int  # sustained: accepted requests per principal per window, all services together
     window: float  # seconds
+    burst: int  # the soft limit's burst: at most limit x T / window + burst accepted in any T seconds
+    judged_over: float  # seconds: the span the sustained rate is judged over
     services: tuple[str, ...]  # the services that share one budget
     exceeded_status: int
     retry_after_header: str
@@ -128,6 +130,8 @@ def contract() -> LoadContract:
     rate = RateLimit(
         limit=limit.requests_per_second,
         window=limit.window_seconds,
+        burst=limit.burst,
+        judged_over=limit.judged_over_seconds,
         services=limit.shared_across_services,
         exceeded_status=limit.exceeded_status,
         retry_after_header=header_name,

@@ -125,6 +125,8 @@ class Settings:
         return Thresholds(
             limit=self.rate_limit,
             window=rate.window,
+            burst=rate.burst,
+            sustained_window=rate.judged_over,
             throttled_status=rate.exceeded_status,
             retry_after_min=rate.retry_after_min,
             retry_after_max=rate.retry_after_max,

@@ -3,9 +3,11 @@
 Timing is judged soundly from the client side. The target decides on a request somewhere between the moment it
 left (``sent``) and the moment its answer arrived (``received``), so:
 
-* accepted requests whose whole round trip lies inside a window of ``window`` seconds were certainly accepted
-  inside that window: their count is a lower bound of what the target let through, and more than
-  ``limit + window_tolerance`` of them is a proven violation, however slow the network or busy the client;
+* accepted requests whose whole round trip lies inside a span of T seconds were certainly accepted inside that
+  span: their count is a lower bound of what the target let through. The limit is the seed's *soft* limit
+  (x-cloudnx-rate-limit): at most ``limit * T / window + burst`` in any T seconds, judged over one window and over
+  the multi-second ``sustained_window``, so a token bucket's burst passes and a sustained excess (a limit per
+  service, a limit set too high) is a proven violation, however slow the network or busy the client;
 * a 429 is certainly unjustified when fewer than ``limit - window_tolerance`` accepted requests of that identity
   could have been decided in the window before it (round trips intersecting ``(sent - window, received]``).
 
@@ -38,11 +40,21 @@ class Thresholds:
     throttled_status: int
     retry_after_min: int
     retry_after_max: int
+    burst: int = 0  # the soft limit's burst (x-cloudnx-rate-limit.burst)
+    sustained_window: float = 0.0  # seconds; the span the sustained rate is judged over (0: one window only)
     window_tolerance: int = 1  # requests; absorbs a target's window-edge convention (< vs <=)
     rate_tolerance: float = 1.5  # req/s around the limit for the steady accepted rate
     min_offered_factor: float = 1.5  # a hammer user offering less than this x limit proves nothing
     warmup: float = 2.0  # seconds of each user's start left out of its steady rate
     min_steady: int = 3  # whole seconds of steady load a hammer user needs
+
+    def most_accepted(self, seconds: float) -> float:
+        """The soft limit's bound on what one identity may get accepted in ``seconds`` (>= one window)."""
+        return self.limit * max(seconds, self.window) / self.window + self.burst
+
+    @property
+    def spans(self) -> tuple[float, ...]:
+        return tuple(sorted({self.window, max(self.window, self.sustained_window)}))
 
 
 @dataclass
@@ -59,6 +71,8 @@ class UserStats:
     accepted_rate: float | None = None
     max_window: int = 0  # most accepted requests proven inside one window
     max_window_at: float | None = None
+    max_sustained: int = 0  # most accepted requests proven inside one sustained span
+    max_sustained_at: float | None = None
     unjustified_429: int = 0
     retry_after_invalid: int = 0
     probes_judged: int = 0
@@ -134,6 +148,7 @@ def _user(record: UserRecord, t: Thresholds, ramp_end: float) -> tuple[UserStats
     stats.accepted, stats.throttled = int(accepted.sum()), int(throttled.sum())
     stats.errors = int(((status == 0) | (status >= 500)).sum())
     stats.max_window, stats.max_window_at = _max_contained(sent[accepted], received[accepted], t.window)
+    stats.max_sustained, stats.max_sustained_at = _max_contained(sent[accepted], received[accepted], t.spans[-1])
     possible = _possible_in_window(sent[accepted], received[accepted], sent[throttled], received[throttled], t.window)
     stats.unjustified_429 = int((possible + t.window_tolerance < t.limit).sum())
     bad_values = []
@@ -170,7 +185,9 @@ def judge(
         c.id: c
         for c in (
             Check(
-                "LOAD-RATE-WINDOW", f"No identity gets more than {t.limit} requests accepted in any {t.window:g} s"
+                "LOAD-RATE-WINDOW",
+                f"No identity gets more than {t.limit}/{t.window:g} s x T + a burst of {t.burst} requests accepted "
+                f"in any T s (T = {', '.join(f'{s:g}' for s in t.spans)})",
             ),
             Check("LOAD-RATE-STEADY", f"An identity offering about twice the limit gets {t.limit} req/s accepted"),
             Check(
@@ -214,13 +231,19 @@ def _judge_user(
     checks: dict[str, Check], s: UserStats, bad_values: list[str], t: Thresholds, cpu_warning: bool
 ) -> None:
     window = checks["LOAD-RATE-WINDOW"]
-    if s.max_window > t.limit + t.window_tolerance:
-        window.worst("violation", f"up to {s.max_window} accepted in one window (limit {t.limit})")
-        window.evidence.append(
-            f"{s.user}: {s.max_window} accepted requests inside [{s.max_window_at:.3f}, +{t.window:g} s)"
+    over = [
+        (count, at, span)
+        for count, at, span in (
+            (s.max_window, s.max_window_at, t.window),
+            (s.max_sustained, s.max_sustained_at, t.spans[-1]),
         )
-    elif s.throttled:
-        window.worst("pass", "every identity stayed within the limit in every window")
+        if count > t.most_accepted(span) + t.window_tolerance
+    ]
+    for count, at, span in over:
+        window.worst("violation", f"up to {count} accepted in {span:g} s (soft limit {t.most_accepted(span):g})")
+        window.evidence.append(f"{s.user}: {count} accepted requests inside [{at:.3f}, +{span:g} s)")
+    if not over and s.throttled:
+        window.worst("pass", "every identity stayed within the soft limit (rate x T + burst) over every span")
     if s.kind == "hammer":
         steady = checks["LOAD-RATE-STEADY"]
         if s.steady_seconds < t.min_steady or s.offered_rate is None or s.accepted_rate is None:

@@ -14,7 +14,16 @@ from cloudnx_load.verdict import Thresholds, judge
 pytestmark = pytest.mark.load
 
 LIMIT = contract().rate.limit
-T = Thresholds(limit=LIMIT, window=1.0, throttled_status=429, retry_after_min=1, retry_after_max=3600)
+BURST = contract().rate.burst
+T = Thresholds(
+    limit=LIMIT,
+    window=1.0,
+    throttled_status=429,
+    retry_after_min=1,
+    retry_after_max=3600,
+    burst=BURST,
+    sustained_window=contract().rate.judged_over,
+)
 
 
 def simulate(
@@ -36,6 +45,19 @@ def simulate(
         if status == 200:
             window.append(sent)
         record.events.append(Event(sent, sent + latency, status, retry_after if status == 429 else None))
+    return record
+
+
+def token_bucket(kind: str, rate: float, refill: float, capacity: int, seconds: float = 10.0) -> UserRecord:
+    """A user offering ``rate`` req/s, evenly paced, to a token bucket (``refill`` per s, ``capacity`` tokens)."""
+    record = UserRecord(f"{kind}-tb-{rate}", kind, f"{kind}-tb-{rate}")
+    tokens, last = float(capacity), 1000.0
+    for i in range(int(rate * seconds)):
+        sent = 1000.0 + i / rate
+        tokens, last = min(float(capacity), tokens + (sent - last) * refill), sent
+        status = 200 if tokens >= 1.0 else 429
+        tokens -= status == 200
+        record.events.append(Event(sent, sent + 0.005, status, "1" if status == 429 else None))
     return record
 
 
@@ -153,3 +175,25 @@ def test_too_strict_limiter_is_caught_by_unjustified_429s() -> None:
     checks = verdicts([simulate("hammer", 2 * LIMIT, LIMIT * 2 // 3)])
     assert checks["LOAD-RATE-STEADY"] == "inconclusive"  # low alone proves nothing (saturation looks the same)
     assert checks["LOAD-THROTTLE-JUSTIFIED"] == "violation"
+
+
+def test_token_bucket_with_the_declared_burst_passes() -> None:
+    # The seed's soft limit: a token bucket of the limit per second holding the declared burst complies.
+    result = judge(
+        [token_bucket("hammer", 2 * LIMIT, LIMIT, BURST), token_bucket("quiet", LIMIT / 2, LIMIT, BURST)], T
+    )
+    assert result.outcome == "pass", result.checks
+    assert result.users[0].max_window > LIMIT  # the burst shows in the first window, and is allowed
+    assert result.users[0].accepted_rate == pytest.approx(LIMIT, abs=T.rate_tolerance)
+
+
+def test_bucket_bursting_beyond_the_declared_burst_is_a_window_violation() -> None:
+    checks = verdicts([token_bucket("hammer", 4 * LIMIT, LIMIT, 3 * BURST)])
+    assert checks["LOAD-RATE-WINDOW"] == "violation"
+
+
+def test_limit_twice_too_high_is_a_sustained_violation() -> None:
+    # 60 in one window stays inside rate + burst; over the multi-second span it is twice the sustained rate.
+    result = judge([simulate("hammer", 3 * LIMIT, 2 * LIMIT)], T)
+    assert result.users[0].max_window <= T.most_accepted(1.0)
+    assert {c.id: c.verdict for c in result.checks}["LOAD-RATE-WINDOW"] == "violation"
