@@ -15,12 +15,14 @@ class Fault:
     """One broken rule. Subclasses override ``handle`` (and/or ``settings`` for the server's own knobs).
 
     ``catches`` names the conformance check ids expected to fail on this variant (the kill matrix asserts it).
+    A ``legal`` variant breaks no rule (``catches`` is empty): the suite must find it conformant.
     """
 
     name: ClassVar[str] = "none"
     area: ClassVar[str] = "clean"
     description: ClassVar[str] = "the clean reference server"
     catches: ClassVar[tuple[str, ...]] = ()
+    legal: ClassVar[bool] = False
     # Reference-server settings overrides (reference_server.settings.Settings field -> value).
     settings: ClassVar[dict[str, Any]] = {}
 

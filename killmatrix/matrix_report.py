@@ -22,14 +22,18 @@ _MARK = {
     "error": "ERROR",
     "clean": "clean",
     "false-positive": "FALSE POSITIVE",
+    "accepted": "passed (legal)",
+    "rejected": "REJECTED (legal)",
 }
 
 
 def summarise(cells: Sequence[Cell], tools: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """Per tool: variants judged, kills, kill rate; for the suite also the kills by the expected id."""
+    """Per tool: variants judged, kills, kill rate; for the suite also the kills by the expected id; and the
+    specificity: legal variants (correct implementations that differ from the reference) passed / judged."""
     summary: dict[str, dict[str, Any]] = {}
     for tool in tools:
-        mine = [c for c in cells if c.tool == tool and c.variant != "none"]
+        legal = [c for c in cells if c.tool == tool and VARIANTS[c.variant].legal and c.state != "error"]
+        mine = [c for c in cells if c.tool == tool and c.variant != "none" and not VARIANTS[c.variant].legal]
         judged = [c for c in mine if c.state != "error"]
         kills = [c for c in judged if c.is_kill]
         clean = next((c for c in cells if c.tool == tool and c.variant == "none"), None)
@@ -42,6 +46,9 @@ def summarise(cells: Sequence[Cell], tools: Sequence[str]) -> dict[str, dict[str
             "clean_server": clean.state if clean else "not-run",
             # What the comparison uses (check ids, schemathesis failure kinds), not every operation.
             "clean_server_failures": clean.new if clean else [],
+            "legal_judged": len(legal),
+            "legal_passed": sum(1 for c in legal if c.state == "accepted"),
+            "specificity": round(sum(1 for c in legal if c.state == "accepted") / len(legal), 4) if legal else None,
         }
         if tool.startswith("suite-"):
             eligible = [c for c in judged if c.expected]
@@ -63,7 +70,7 @@ def findings(cells: Sequence[Cell]) -> list[Cell]:
     return [
         c
         for c in cells
-        if c.tool.startswith("suite-") and c.state not in ("killed", "clean") and c not in out_of_profile
+        if c.tool.startswith("suite-") and c.state not in ("killed", "clean", "accepted") and c not in out_of_profile
     ]
 
 
@@ -129,8 +136,11 @@ def _markdown(
         "fired (and is new); `killed (other id)` means only other checks caught it. `MASKED`: only the expected id",
         "fired, but it fails on the clean server too, so it proves nothing.",
         "",
-        "| tool | variants judged | killed | kill rate | by expected id | clean server |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "A **legal** variant changes only what the contract allows (x-cloudnx-levels): the suite must pass it.",
+        "**Specificity** is legal variants passed / judged — the other side of the kill rate.",
+        "",
+        "| tool | variants judged | killed | kill rate | by expected id | specificity (legal passed) | clean |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for tool in tools:
         s = summary[tool]
@@ -143,7 +153,12 @@ def _markdown(
             f" ({', '.join(s['clean_server_failures'][:3])})" if s["clean_server_failures"] else ""
         )
         errors = f" ({s['errors']} errors)" if s["errors"] else ""
-        lines.append(f"| {tool} | {s['judged']}{errors} | {s['killed']} | {_rate(s)} | {by_id} | {clean} |")
+        specific = (
+            f"{s['legal_passed']}/{s['legal_judged']} ({_rate(s, 'specificity')})" if s["legal_judged"] else "-"
+        )
+        lines.append(
+            f"| {tool} | {s['judged']}{errors} | {s['killed']} | {_rate(s)} | {by_id} | {specific} | {clean} |"
+        )
     lines += ["", "## Tools", ""] + [f"- `{tool}`: {meta['tool_notes'].get(tool, '')}" for tool in tools]
     lines += [
         "",

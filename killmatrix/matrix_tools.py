@@ -1,6 +1,7 @@
 """The three tools of the kill matrix, each run as a subprocess against one variant target.
 
-- ``suite``: ``cloudnx-conformance run --target URL --profile P``; what fired = the check ids that failed.
+- ``suite``: ``cloudnx-conformance run --target URL --profile P``; what fired = the check ids that failed and that
+  the profile requires (a RECOMMENDED check fails only ``strict``; elsewhere it is reported, never a kill).
 - ``schemathesis``: plain ``schemathesis run spec/openapi.yaml --url URL`` with default checks; what fired =
   its failure kinds per operation (``ST202 Schema-valid request rejected @ GET /auth/me``).
 - ``load``: the Locust rate-limit scenario; what fired = the ``LOAD-*`` checks with a violation.
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import cloudnx_spec
+from conformance.catalogue import catalogue
 from killmatrix.matrix_identity import BootstrapFailed, bearer_token, token_lifetime_s
 from killmatrix.matrix_procs import Finished, run_logged
 
@@ -83,8 +85,14 @@ def run_suite(variant: str, base_url: str, profile: str, out: Path, seed: int, t
     if finished.returncode not in (0, 1) or not report.is_file():
         return _error(tool, variant, finished, f"the suite could not run (exit {finished.returncode})")
     data: dict[str, Any] = json.loads(report.read_text(encoding="utf-8"))
-    fired = sorted(c["id"] for c in data["checks"] if c["verdict"] == "failed")
-    unsure = sorted(c["id"] for c in data["checks"] if c["verdict"] == "inconclusive")
+    # Only what fails the run counts: a RECOMMENDED check is reported but fails no profile but strict.
+    known = catalogue()
+    fired = sorted(
+        c["id"] for c in data["checks"] if c["verdict"] == "failed" and known.get(c["id"]).required_in(profile)
+    )
+    unsure = sorted(
+        c["id"] for c in data["checks"] if c["verdict"] == "inconclusive" and known.get(c["id"]).required_in(profile)
+    )
     outcome = "failed" if fired else ("inconclusive" if unsure else "passed")
     verdicts = {c["id"]: c["verdict"] for c in data["checks"]}
     detail = "\n".join(_first_message(c) for c in data["checks"] if c["verdict"] in ("failed", "inconclusive"))

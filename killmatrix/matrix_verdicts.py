@@ -21,7 +21,8 @@ from killmatrix.variants import VARIANTS
 __all__ = ["Cell", "classify"]
 
 #: States of a cell. ``masked``: only the expected id fired, and it fails on the clean server as well.
-STATES = ("killed", "killed-other", "masked", "survived", "error", "clean", "false-positive")
+#: A legal variant (it breaks no rule) is ``accepted`` when the tool passes it, ``rejected`` when it does not.
+STATES = ("killed", "killed-other", "masked", "survived", "error", "clean", "false-positive", "accepted", "rejected")
 
 
 @dataclass
@@ -51,7 +52,8 @@ def _expected(variant: str, tool: str) -> tuple[list[str], list[str]]:
     profile = tool.removeprefix("suite-")
     known = catalogue()
     catches = list(VARIANTS[variant].catches)
-    runs = [c for c in catches if known.get(c).in_profile(profile)]
+    # A check the profile runs but does not require (RECOMMENDED outside strict) cannot kill there.
+    runs = [c for c in catches if known.get(c).required_in(profile)]
     return runs, [c for c in catches if c not in runs]
 
 
@@ -81,6 +83,11 @@ def classify(run: ToolRun, clean: ToolRun | None) -> Cell:
     if run.outcome == "error":
         return cell
     fired = _compared(run.tool, run.fired)
+    if VARIANTS[run.variant].legal:
+        # Specificity: a correct implementation must pass, whatever the clean server did.
+        cell.new = fired
+        cell.state = "accepted" if run.outcome == "passed" else "rejected"
+        return cell
     if run.variant == "none":
         cell.state = "false-positive" if fired else "clean"
         cell.new = fired

@@ -23,6 +23,7 @@ __all__ = [
     "RateLimitNone",
     "RateLimitPerService",
     "RateLimitRetryAfterLies",
+    "RateLimitTooLax",
     "RateLimitTooStrict",
     "RateLimitZero",
 ]
@@ -153,6 +154,14 @@ class RateLimitTooStrict(_MiddlewareLimiter):
     description = "the limit is 2/3 of the documented 30 req/s: a client at 28 req/s is throttled"
     catches = ("RATE-UNDER-LIMIT",)
     limit_factor = 2 / 3
+
+
+class RateLimitTooLax(_MiddlewareLimiter):
+    name = "ratelimit-twice-too-high"
+    area = "ratelimit"
+    description = "60 req/s accepted per principal: within rate + burst in one second, twice the sustained rate"
+    catches = ("RATE-OVER-LIMIT",)
+    limit_factor = 2.0
 
 
 class RateLimitRetryAfterLies(_MiddlewareLimiter):

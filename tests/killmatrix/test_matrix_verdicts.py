@@ -81,6 +81,7 @@ def test_reports_carry_rates_and_findings(tmp_path: Path) -> None:
         classify(clean, None),
         classify(_suite(EVERYWHERE, expected), clean),
         classify(_suite("error-shape"), clean),
+        classify(_suite("legal-gzip"), clean),
     ]
     meta = {
         "command": "python -m killmatrix.matrix",
@@ -96,5 +97,24 @@ def test_reports_carry_rates_and_findings(tmp_path: Path) -> None:
     assert report["summary"]["suite-ci"]["kill_rate"] == 0.5
     assert report["summary"]["suite-ci"]["clean_server"] == "clean"
     markdown = md_path.read_text()
-    assert "| suite-ci | 2 | 1 | 50.0 % | 1/2 (50.0 %) | clean |" in markdown
+    assert "| suite-ci | 2 | 1 | 50.0 % | 1/2 (50.0 %) | 1/1 (100.0 %) | clean |" in markdown
     assert "**error-shape** x `suite-ci`: SURVIVED; expected ERR-SHAPE -> report: ERR-SHAPE absent" in markdown
+
+
+def test_legal_variants_measure_specificity_not_kills() -> None:
+    legal = [v for v, fault in VARIANTS.items() if fault.legal]
+    passed = classify(_suite(legal[0]), _suite("none"))
+    rejected = classify(_suite(legal[1], "SCHEMA-RESPONSE"), _suite("none"))
+    assert (passed.state, rejected.state) == ("accepted", "rejected")
+    summary = summarise([passed, rejected], ["suite-ci"])["suite-ci"]
+    assert (summary["legal_passed"], summary["legal_judged"], summary["specificity"]) == (1, 2, 0.5)
+    assert summary["variants"] == 0  # legal variants never enter the kill rate
+    assert findings([passed, rejected]) == [rejected]
+
+
+def test_a_recommended_check_kills_only_in_strict() -> None:
+    variant = "cookie-lax-insecure"  # breaks COOKIE-ATTRIBUTES, a RECOMMENDED rule
+    core = classify(_suite(variant, profile="core"), _suite("none", profile="core"))
+    strict = classify(_suite(variant, "COOKIE-ATTRIBUTES", profile="strict"), _suite("none", profile="strict"))
+    assert (core.expected, core.expected_not_run) == ([], ["COOKIE-ATTRIBUTES"])
+    assert strict.state == "killed"
