@@ -2,51 +2,25 @@
 
     python benchmarks/bench_load.py [--users 8 24] [--seconds 20] [--processes 1 2]
 
-Starts ``cloudnx-reference`` on a free port (subprocess), runs headless Locust with hammer users only (the most
-requests per identity) for each ``--processes`` value, and prints total and per-process requests/s from Locust's
-JSON statistics plus the verdict. On one machine the target shares the CPU with Locust, so the figures say where
-the pair saturates, not what either can do alone; run Locust on other machines to measure the target alone.
+Starts ``cloudnx-reference`` on a loopback port it binds itself (subprocess), runs headless Locust with hammer
+users only (the most requests per identity) for each ``--processes`` value, and prints total and per-process
+requests/s from Locust's JSON statistics plus the verdict. On one machine the target shares the CPU with Locust,
+so the figures say where the pair saturates, not what either can do alone; run Locust on other machines to
+measure the target alone.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import httpx
+from conformance.loopback import serve_on_loopback
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _start_reference() -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    server = subprocess.Popen(  # noqa: S603 - our own interpreter and module, fixed arguments
-        [sys.executable, "-m", "reference_server.cli", "--port", str(port)],
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(150):  # bounded: 30 s
-        try:
-            if httpx.get(url + "/auth/.well-known/jwks.json", timeout=1).status_code == 200:
-                return server, url
-        except httpx.TransportError:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit("reference server did not start")
 
 
 def run_once(url: str, users: int, seconds: int, processes: int, classes: list[str]) -> dict[str, object]:
@@ -88,14 +62,10 @@ def main() -> int:
     parser.add_argument("--processes", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--classes", nargs="+", default=["HammerUser"])
     args = parser.parse_args()
-    server, url = _start_reference()
-    try:
+    with serve_on_loopback([sys.executable, "-m", "reference_server.cli", "--port", "0"], cwd=REPO) as url:
         for users in args.users:
             for processes in args.processes:
                 print(json.dumps(run_once(url, users, args.seconds, processes, args.classes)), flush=True)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
     return 0
 
 

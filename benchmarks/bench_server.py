@@ -22,20 +22,14 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing import Process, Queue
 
 import httpx
 
+from conformance.loopback import serve_on_loopback
+
 ACCOUNT = {"email": "bench@example.com", "password": "correct horse battery"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def hello_app() -> object:
@@ -50,30 +44,17 @@ def hello_app() -> object:
     return Starlette(routes=[Route("/hello", hello)])
 
 
-def serve_hello(port: int) -> None:
+def serve_hello() -> None:
+    """The baseline app on a loopback port this process binds itself; its URL is printed for the parent."""
     import uvicorn
 
-    uvicorn.run(hello_app(), host="127.0.0.1", port=port, loop="uvloop", http="httptools", log_level="warning",
-                access_log=False)  # fmt: skip
-
-
-@contextmanager
-def running(cmd: list[str], url: str) -> Iterator[None]:
-    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)  # noqa: S603 - our own interpreter and script
-    try:
-        deadline = time.time() + 15
-        while True:
-            try:
-                httpx.get(url, timeout=1)
-                break
-            except httpx.TransportError:
-                if time.time() > deadline:
-                    raise RuntimeError(f"server did not start: {cmd}") from None
-                time.sleep(0.1)
-        yield
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    host, port = sock.getsockname()
+    print(f"hello-world on http://{host}:{port}", flush=True)
+    config = uvicorn.Config(hello_app(), loop="uvloop", http="httptools", log_level="warning", access_log=False)
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 @dataclass
@@ -146,8 +127,8 @@ def bootstrap(base: str) -> tuple[dict[str, str], str]:
         return bearer, f"/auth/teams/{team['id']}"
 
 
-def reference_cmd(port: int, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "reference_server.cli", "--port", str(port), *extra]
+def reference_cmd(*extra: str) -> list[str]:
+    return [sys.executable, "-m", "reference_server.cli", "--port", "0", *extra]
 
 
 async def offered_load(base: str, headers: dict[str, str], rate: float, seconds: float) -> tuple[int, int]:
@@ -182,21 +163,20 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--limiter-seconds", type=int, default=20)
-    parser.add_argument("--serve-hello", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--serve-hello", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_hello:
-        serve_hello(args.serve_hello)
+        serve_hello()
         return 0
     tool = "wrk" if shutil.which("wrk") else "python (2 processes, httpx)"
     drive = wrk if shutil.which("wrk") else pyload
-    hello_port, ref_port = free_port(), free_port()
-    hello_url, ref_base = f"http://127.0.0.1:{hello_port}/hello", f"http://127.0.0.1:{ref_port}"
     print(f"load tool: {tool}; {args.connections} connections, {args.duration}s per run, {args.rounds} rounds")
     hello_runs, auth_runs = [], []
     with (
-        running([sys.executable, __file__, "--serve-hello", str(hello_port)], hello_url),
-        running(reference_cmd(ref_port, "--rate-limit", "100000000"), f"{ref_base}/auth/.well-known/jwks.json"),
+        serve_on_loopback([sys.executable, __file__, "--serve-hello"]) as hello_base,
+        serve_on_loopback(reference_cmd("--rate-limit", "100000000")) as ref_base,
     ):
+        hello_url = hello_base + "/hello"
         headers, path = bootstrap(ref_base)
         for _ in range(args.rounds):  # interleaved, so drift in the machine's load hits both alike
             hello_runs.append(drive(hello_url, {}, args.duration, args.connections))
@@ -209,9 +189,7 @@ def main() -> int:
     print(f"ratio authenticated / hello-world: {auth.rps / hello.rps:.2f}x (target >= 0.60x)")
     print(f"all rounds req/s: hello {[round(r.rps) for r in hello_runs]}, auth {[round(r.rps) for r in auth_runs]}")
 
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    with running(reference_cmd(port), f"{base}/auth/.well-known/jwks.json"):
+    with serve_on_loopback(reference_cmd()) as base:
         headers, _ = bootstrap(base)
         time.sleep(1.1)
         seconds = args.limiter_seconds

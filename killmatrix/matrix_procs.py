@@ -8,7 +8,6 @@ child can never block on a full pipe, and the logs stay next to the run's report
 from __future__ import annotations
 
 import os
-import select
 import signal
 import subprocess
 import sys
@@ -18,10 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
-from killmatrix.matrix_serve import READY_PREFIX
-from killmatrix.routes import path_of
+from conformance.loopback import LoopbackError, LoopbackServer
 
 __all__ = ["REPO", "Finished", "TargetError", "run_logged", "variant_target"]
 
@@ -83,45 +79,13 @@ def run_logged(
 @contextmanager
 def variant_target(variant: str, log: Path, startup_timeout: float = 60.0) -> Iterator[str]:
     """A running fault-injected target on a loopback port it bound itself; stopped on exit."""
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("wb") as out:
-        process = subprocess.Popen(  # noqa: S603 - fixed module, variant name checked against VARIANTS
-            [sys.executable, "-m", "killmatrix.matrix_serve", "--variant", variant],
-            cwd=REPO,
-            stdout=subprocess.PIPE,
-            stderr=out,
-            start_new_session=True,
-        )
-        try:
-            yield _wait_ready(process, log, startup_timeout)
-        finally:
-            _stop(process)
-            if process.stdout is not None:
-                process.stdout.close()
-
-
-def _wait_ready(process: subprocess.Popen[bytes], log: Path, timeout: float) -> str:
-    assert process.stdout is not None  # noqa: S101 - Popen was given stdout=PIPE
-    # The child prints exactly one line (its URL) and nothing after it, so the pipe can never fill up.
-    readable, _, _ = select.select([process.stdout], [], [], timeout)
-    line = process.stdout.readline().decode(errors="replace").strip() if readable else ""
-    if not line.startswith(READY_PREFIX):
-        # variant_target stops the child whatever state it is in; poll() only tells the reader why.
-        raise TargetError(f"target did not announce its URL (exit {process.poll()}): {_tail(log)}")
-    base = line.removeprefix(READY_PREFIX)
-    probe = base + path_of("auth_jwks")
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise TargetError(f"target exited with {process.returncode} while starting: {_tail(log)}")
-        try:
-            if httpx.get(probe, timeout=2.0).status_code < 500:
-                return base
-        except httpx.TransportError:
-            pass  # not listening yet: the app is still being built
-        time.sleep(0.1)
-    raise TargetError(f"target {base} not ready within {timeout:.0f} s: {_tail(log)}")
-
-
-def _tail(log: Path) -> str:
-    return log.read_text(encoding="utf-8", errors="replace")[-1500:] if log.is_file() else ""
+    command = [sys.executable, "-m", "killmatrix.matrix_serve", "--variant", variant]
+    server = LoopbackServer(command, log=log, startup_timeout=startup_timeout, cwd=REPO)
+    try:
+        url = server.start()
+    except LoopbackError as exc:
+        raise TargetError(str(exc)) from exc
+    try:
+        yield url
+    finally:
+        server.stop()

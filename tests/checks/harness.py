@@ -1,6 +1,6 @@
-"""Serve a killmatrix variant on a free loopback port and run chosen protocol checks against it.
+"""Serve a killmatrix variant on a loopback port it binds itself and run chosen protocol checks against it.
 
-Both run as subprocesses: the server (``python -m killmatrix.serve``) because it is a target like any other,
+Both run as subprocesses: the server (``python -m killmatrix.matrix_serve``) because it is a target like any other,
 the suite (pytest with the conformance plugin) because a conformance run owns its pytest session and reports.
 """
 
@@ -9,18 +9,14 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
-
-import cloudnx_spec
+from conformance.loopback import LoopbackError, LoopbackServer
 
 REPO = Path(__file__).resolve().parents[2]
 SUITE = REPO / "conformance" / "suite"
@@ -47,48 +43,20 @@ def check_tests() -> dict[str, list[str]]:
     return found
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def serve(variant: str) -> Iterator[str]:
-    """A running fault-injected target; stopped (this process only, by its pid) on exit."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    # A file, not a pipe: a chatty server can never block on a full pipe. Closed in the finally below.
-    log = tempfile.TemporaryFile()  # noqa: SIM115
-    process = subprocess.Popen(
-        [sys.executable, "-m", "killmatrix.serve", "--variant", variant, "--port", str(port)],
-        cwd=REPO,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    jwks = next(op.path for op in cloudnx_spec.operations() if op.operation_id == "auth_jwks")
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if httpx.get(base + jwks, timeout=1).status_code < 500:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                output = log.read().decode(errors="replace")
-                raise RuntimeError(f"killmatrix variant {variant} did not start: {output[-2000:]}")
-            time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
+    """A running fault-injected target on a loopback port it bound itself; stopped (by its pid) on exit."""
+    command = [sys.executable, "-m", "killmatrix.matrix_serve", "--variant", variant]
+    with tempfile.TemporaryDirectory() as tmp:
+        server = LoopbackServer(command, log=Path(tmp) / "target.log", cwd=REPO)
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+            url = server.start()
+        except LoopbackError as exc:
+            raise RuntimeError(f"killmatrix variant {variant} did not start: {exc}") from exc
+        try:
+            yield url
+        finally:
+            server.stop()
 
 
 def run_checks(base_url: str, nodes: list[str], report_dir: Path, profile: str = "full") -> dict[str, str]:

@@ -11,6 +11,6 @@ from .harness import serving
 
 @pytest.fixture
 def serve() -> Iterator[Callable[[list[str]], str]]:
-    """Start a target command (``{port}`` substituted) and return its base URL; stopped at teardown."""
+    """Start a target command (it binds its own loopback port) and return its base URL; stopped at teardown."""
     with serving() as start:
         yield start

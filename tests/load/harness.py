@@ -9,79 +9,34 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
+from conformance.loopback import serve_on_loopback
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"target exited early with {process.returncode}: {url}")
-        try:
-            if httpx.get(url + "/auth/.well-known/jwks.json", timeout=1.0).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"target at {url} not ready within {timeout} s")
-
-
 @contextlib.contextmanager
 def serving() -> Iterator[Callable[[list[str]], str]]:
-    """Start a target command (``{port}`` substituted) and return its base URL; stopped at teardown."""
-    processes: list[subprocess.Popen[bytes]] = []
+    """Start target commands (each binds its own loopback port and prints its URL); stopped at teardown."""
+    with contextlib.ExitStack() as stack:
 
-    def start(command: list[str]) -> str:
-        port = free_port()
-        process = subprocess.Popen(
-            [part.format(port=port) for part in command],
-            cwd=REPO_ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        processes.append(process)
-        url = f"http://127.0.0.1:{port}"
-        _wait_ready(url, process)
-        return url
+        def start(command: list[str]) -> str:
+            return stack.enter_context(serve_on_loopback(command, cwd=REPO_ROOT))
 
-    try:
         yield start
-    finally:
-        _stop(processes)
 
 
-def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
-    for process in processes:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-REFERENCE = [sys.executable, "-m", "reference_server.cli", "--port", "{port}"]
+REFERENCE = [sys.executable, "-m", "reference_server.cli", "--port", "0"]
 
 
 def killmatrix(variant: str) -> list[str]:
-    return [sys.executable, "-m", "killmatrix.serve", "--variant", variant, "--port", "{port}"]
+    return [sys.executable, "-m", "killmatrix.matrix_serve", "--variant", variant]
 
 
 @dataclass

@@ -12,8 +12,9 @@ import httpx
 import pytest
 
 from cloudnx_load import EXIT_CODES
+from conformance.loopback import free_port
 
-from .harness import REFERENCE, REPO_ROOT, free_port, killmatrix, locust_command, run_locust
+from .harness import REFERENCE, REPO_ROOT, killmatrix, locust_command, run_locust
 
 pytestmark = pytest.mark.load
 
