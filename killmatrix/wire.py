@@ -6,6 +6,7 @@ small too), may change the request before the inner app runs, skip the inner app
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -132,10 +133,14 @@ async def read_body(receive: Receive) -> bytes:
 async def call_inner(app: ASGIApp, request: Request) -> Response:
     """Run the inner app on a buffered request and buffer its whole response."""
     sent = False
+    finished = asyncio.Event()
 
     async def receive() -> Message:
         nonlocal sent
         if sent:
+            # A streaming response (Starlette's) listens for a disconnect while it sends: the buffering client
+            # stays until the whole answer is read, so the disconnect comes only after the app returns.
+            await finished.wait()
             return {"type": "http.disconnect"}
         sent = True
         return {"type": "http.request", "body": request.body, "more_body": False}
@@ -150,7 +155,10 @@ async def call_inner(app: ASGIApp, request: Request) -> Response:
         elif message["type"] == "http.response.body":
             chunks.append(message.get("body", b""))
 
-    await app(request.scope, receive, send)
+    try:
+        await app(request.scope, receive, send)
+    finally:
+        finished.set()
     response.body = b"".join(chunks)
     return response
 
