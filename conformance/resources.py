@@ -163,7 +163,8 @@ class Resources:
             if prop in fields:
                 continue
             ref = _ref_of(properties.get(prop, {}))
-            if ref and ref in self._by_ref:
+            # A reference to the kind being created is its own name (a bucket's BucketName), not a parent.
+            if ref and ref in self._by_ref and self._by_ref[ref] != info.operation_id:
                 if prop in required:
                     dependency = self._make_for_ref(client, ref)
                     body[prop] = dependency.get("id", dependency.get("name"))

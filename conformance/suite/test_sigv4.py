@@ -10,6 +10,7 @@ Seed "Access keys + SigV4" (region in-mum, service cloudnx); spec ``components.s
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from typing import Any
 from unittest import mock
@@ -17,8 +18,9 @@ from unittest import mock
 import httpx
 
 from conformance.checks import check
+from conformance.resources import creates
 from conformance.sigv4 import sign, sigv4_scheme
-from conformance.suite.support import describe, documented
+from conformance.suite.support import describe, documented, per_service
 
 Mutation = Callable[[httpx.Request], httpx.Request]
 
@@ -62,21 +64,66 @@ def _clone(
     )
 
 
+def _own(contract: Any, create: Any, suffixes: tuple[str, ...]) -> str | None:
+    for target in create.links.values():
+        if target.endswith(suffixes) and contract.op(target).path_params[:-1] == create.path_params:
+            return str(target)
+    return None
+
+
 @check("SIGV4-ACCEPTED")
-def test_signed_request_is_accepted_on_every_service(raw: httpx.Client, alice: Any, contract: Any) -> None:
-    for operation_id in ("auth_me_get", "vpcs_list", "buckets_list"):
-        response = raw.send(_signed(raw, alice.admin, "GET", contract.url(operation_id)))
-        assert response.status_code == contract.op(operation_id).success_status, (
-            f"a request signed by botocore's SigV4 signer must be accepted: {describe(response)}"
+def test_signed_requests_are_accepted_on_every_service(
+    raw: httpx.Client, api: Any, alice: Any, contract: Any, cnx_run: Any
+) -> None:
+    """A list with a query, then a create with a JSON body, its update and its delete, per service, all signed."""
+    signer = alice.admin
+    for create in per_service([c for c in creates(contract) if not c.path_params]):
+        lists = [o for o in contract.operations() if o.method == "GET" and o.list_key and o.service == create.service]
+        listed = next(o for o in lists if not o.path_params)
+        exchanges = [(listed.operation_id, "GET", contract.url(listed.operation_id), b"", {"limit": "5"})]
+        body = cnx_run.resources.valid_body(api(signer), create)
+        sent = json.dumps(body).encode()
+        response = raw.send(_signed(raw, signer, create.method, contract.url(create.operation_id), content=sent))
+        assert response.status_code == create.success_status, (
+            f"a signed {create.method} with a JSON body must be accepted: {describe(response)}"
         )
+        created = response.json()
+        cnx_run.resources.register(api(signer), create, {}, created)
+        own = {
+            contract.op(t).path_params[-1]: str(created.get("id", created.get("name"))) for t in create.links.values()
+        }
+        update = _own(contract, create, ("_update",))
+        if update is not None:
+            patch = json.dumps(cnx_run.resources.valid_body(api(signer), contract.op(update))).encode()
+            exchanges.append((update, contract.op(update).method, contract.url(update, **own), patch, None))
+        delete = _own(contract, create, ("_delete", "_release", "_revoke"))
+        if delete is not None:
+            exchanges.append((delete, "DELETE", contract.url(delete, **own), b"", None))
+        for operation_id, method, path, content, params in exchanges:
+            response = raw.send(_signed(raw, signer, method, path, content=content, params=params))
+            assert response.status_code == contract.op(operation_id).success_status, (
+                f"a request signed by botocore's SigV4 signer must be accepted ({operation_id}): {describe(response)}"
+            )
 
 
 @check("SIGV4-MUTATION")
-def test_every_single_field_change_is_rejected(raw: httpx.Client, alice: Any, bob: Any, contract: Any) -> None:
+def test_every_single_field_change_is_rejected(
+    raw: httpx.Client, api: Any, alice: Any, bob: Any, contract: Any, cnx_run: Any
+) -> None:
     path = contract.url("vpcs_list")
-    body = b'{"name": "cnx-sig", "cidr_block": "10.9.0.0/16"}'
+    create = contract.op("teams_create")
+    body = json.dumps(cnx_run.resources.valid_body(api(alice.admin), create)).encode()
     base = _signed(raw, alice.admin, "GET", path, params={"limit": "5"})
-    post = _signed(raw, alice.admin, "POST", contract.url("teams_create"), content=body)
+    post = _signed(raw, alice.admin, "POST", contract.url(create.operation_id), content=body)
+    # Positive controls first: unmodified, both signed requests are accepted, so every refusal below is the
+    # mutation's doing (a target refusing all SigV4 would otherwise pass).
+    for control, operation_id in ((base, "vpcs_list"), (post, create.operation_id)):
+        response = raw.send(_clone(control))
+        assert response.status_code == contract.op(operation_id).success_status, (
+            f"the unmodified signed request must be accepted before its mutations mean anything: {describe(response)}"
+        )
+        if operation_id == create.operation_id:
+            cnx_run.resources.register(api(alice.admin), create, {}, response.json())
     date = base.headers["x-amz-date"]
     later = (dt.datetime.strptime(date, "%Y%m%dT%H%M%SZ") + dt.timedelta(seconds=1)).strftime("%Y%m%dT%H%M%SZ")
     auth = base.headers["authorization"]
@@ -92,7 +139,8 @@ def test_every_single_field_change_is_rejected(raw: httpx.Client, alice: Any, bo
         "access key": _clone(
             base, headers={"authorization": auth.replace(alice.admin.access_key_id, bob.admin.access_key_id)}
         ),
-        "body": _clone(post, content=body.replace(b"cnx-sig", b"cnx-evil")),
+        "body": _clone(post, content=body.replace(b"cnx-", b"cnx-evil-", 1)),
+        "body, dropped": _clone(post, content=b"{}"),
     }
     for field, request in mutations.items():
         response = raw.send(request)
