@@ -9,10 +9,12 @@ Spec: list envelope ``{<plural>: [...], next_cursor: string|null}``, opaque ``cu
 from __future__ import annotations
 
 import base64
+from collections import Counter
 from typing import Any
 
 from conformance.checks import check
-from conformance.suite.support import assert_error, describe, documented, walk
+from conformance.resources import creates
+from conformance.suite.support import assert_error, describe, documented, made, sampled, walk
 
 LIST = "vpcs_list"
 CREATE = "vpcs_create"
@@ -23,27 +25,53 @@ def _page_size(contract: Any) -> int:
     return int(contract.spec["components"]["parameters"]["Limit"]["schema"]["minimum"]) + 1
 
 
+def _walkable(contract: Any, target: Any) -> list[tuple[Any, Any]]:
+    """(create, list) pairs on one collection path: every top-level list, or in ``ci`` one per service."""
+    pairs = []
+    for create in creates(contract):
+        listed = next(
+            (o for o in contract.operations() if o.method == "GET" and o.path == create.path and o.list_key), None
+        )
+        if listed is not None and not create.path_params:
+            pairs.append((create, listed))
+    by_create = {create.operation_id: (create, listed) for create, listed in pairs}
+    return [by_create[c.operation_id] for c in sampled(target, [c for c, _ in pairs])]
+
+
 @check("PAGE-WALK")
-def test_walk_returns_each_item_once_and_ends_with_null(api: Any, alice: Any, contract: Any, make: Any) -> None:
+def test_walk_returns_each_item_once_and_ends_with_null(
+    api: Any, alice: Any, contract: Any, make: Any, target: Any
+) -> None:
     size = _page_size(contract)
-    made = {make(CREATE, alice.root)["id"] for _ in range(size * 2 + 1)}
-    key = contract.op(LIST).list_key
-    seen: list[str] = []
-    pages = 0
-    last: dict[str, Any] = {}
-    for response, items in walk(api(alice.root), LIST, key, limit=size, max_pages=len(made) + 50):
-        pages += 1
-        last = response.json()
-        assert len(items) <= size, f"limit={size} but a page holds {len(items)} items: {describe(response)}"
-        seen.extend(str(item["id"]) for item in items)
-    duplicates = sorted({i for i in seen if seen.count(i) > 1})
-    assert not duplicates, f"items returned on more than one page: {duplicates} over {pages} pages"
-    assert last.get("next_cursor", "absent") is None, (
-        f"the walk did not end with next_cursor null after {pages} pages (a cursor that never advances?): "
-        f"last page {str(last)[:200]}"
-    )
-    missing = made - set(seen)
-    assert not missing, f"created {len(made)} items, the walk of {pages} pages never showed {sorted(missing)}"
+    pairs = _walkable(contract, target)
+    assert pairs, "no list operation has a create on the same collection"
+    for create, listed in pairs:
+        planted = [_id_of(made(make, create.operation_id, alice.root)) for _ in range(size * 2 + 1)]
+        # A target that hands out one id for every create (or none) cannot be paginated correctly.
+        assert len(set(planted)) == len(planted) and all(planted), (
+            f"{create.operation_id} gave {len(set(planted))} distinct ids for {len(planted)} creates: {planted}"
+        )
+        key = listed.list_key
+        seen: list[str] = []
+        pages = 0
+        last: dict[str, Any] = {}
+        for response, items in walk(api(alice.root), listed.operation_id, key, limit=size, max_pages=500):
+            pages += 1
+            last = response.json()
+            assert len(items) <= size, f"limit={size} but a page holds {len(items)} items: {describe(response)}"
+            seen.extend(_id_of(item) for item in items)
+        counts = Counter(seen)
+        duplicates = sorted(i for i, n in counts.items() if n > 1)
+        assert not duplicates, f"{listed.operation_id}: items on more than one page: {duplicates} ({pages} pages)"
+        assert last.get("next_cursor", "absent") is None, (
+            f"{listed.operation_id}: the walk did not end with next_cursor null after {pages} pages (a cursor that "
+            f"never advances?): last page {str(last)[:200]}"
+        )
+        missing = [p for p in planted if counts[p] != 1]
+        assert not missing, (
+            f"{listed.operation_id}: planted {len(planted)} items, the walk of {pages} pages did not show each "
+            f"exactly once: {missing}"
+        )
 
 
 @check("PAGE-FORGED-CURSOR")
@@ -64,3 +92,8 @@ def test_forged_cursor_is_rejected(api: Any, alice: Any, contract: Any, make: An
             f"rejected: {describe(response)}"
         )
         assert_error(response)
+
+
+def _id_of(resource: dict[str, Any]) -> str:
+    """A resource's identity: its id, or its name where the name is the id (buckets, spec BucketName)."""
+    return str(resource.get("id") or resource.get("name") or "")
