@@ -4,7 +4,7 @@ Seed "Idempotency"; spec ``x-cloudnx-idempotency`` (header, replay header, scope
 key bounds); draft-ietf-httpapi-idempotency-key-header §2; Stripe's semantics.
 """
 
-# ruff: noqa: S101, PT018 - a broken rule is a plain assert with a message (docs/suite-internals.md)
+# ruff: noqa: S101 - a broken rule is a plain assert with a message (docs/suite-internals.md)
 
 from __future__ import annotations
 
@@ -12,46 +12,76 @@ import concurrent.futures
 from typing import Any
 
 import httpx
+import pytest
 
 import cloudnx_spec
 from conformance.checks import check
+from conformance.contract import contract as spec_contract
+from conformance.resources import creates
 from conformance.suite.support import assert_error, describe, documented, fresh_key
 
-CREATE, LIST, DELETE = "vpcs_create", "vpcs_list", "vpcs_delete"
+
+def _targets() -> list[tuple[str, str, str]]:
+    """(create, list, delete) per service: the first idempotent top-level create with a list and its own delete."""
+    spec = spec_contract()
+    found: dict[str, tuple[str, str, str]] = {}
+    for create in creates(spec):
+        listed = next(
+            (o for o in spec.operations() if o.method == "GET" and o.path == create.path and o.list_key), None
+        )
+        delete = next(
+            (
+                t
+                for t in create.links.values()
+                if t.endswith(("_delete", "_release")) and spec.op(t).method == "DELETE"
+            ),
+            None,
+        )
+        if create.idempotent and not create.path_params and listed and delete and create.service not in found:
+            found[create.service] = (create.operation_id, listed.operation_id, delete)
+    return list(found.values())
 
 
-def _body(contract: Any, tag: str) -> dict[str, Any]:
-    return {**contract.op(CREATE).request_example, "name": f"cnx-idem-{tag}"}
+TARGETS = _targets()
+IDS = [create for create, _, _ in TARGETS]
 
 
-def _count(api: Any, identity: Any, contract: Any, name: str) -> list[dict[str, Any]]:
-    key = contract.op(LIST).list_key
+def _body(cnx_run: Any, client: Any, contract: Any, create: str) -> dict[str, Any]:
+    return cnx_run.resources.valid_body(client, contract.op(create))
+
+
+def _count(api: Any, identity: Any, contract: Any, listed: str, name: str) -> list[dict[str, Any]]:
+    key = contract.op(listed).list_key
     found: list[dict[str, Any]] = []
     cursor: str | None = None
     while True:
         params: dict[str, Any] = {"limit": 100, **({"cursor": cursor} if cursor else {})}
-        page = api(identity).call(LIST, params=params).json()
+        page = api(identity).call(listed, params=params).json()
         found += [item for item in page.get(key, []) if item.get("name") == name]
         cursor = page.get("next_cursor")
         if not cursor:
             return found
 
 
-def _cleanup(api: Any, identity: Any, items: list[dict[str, Any]]) -> None:
+def _cleanup(api: Any, identity: Any, contract: Any, delete: str, items: list[dict[str, Any]]) -> None:
+    param = contract.op(delete).path_params[-1]
     for item in items:
-        api(identity).call(DELETE, path_params={"vpc_id": item["id"]})
+        api(identity).call(delete, path_params={param: item.get("id") or item.get("name")})
 
 
 @check("IDEM-REPLAY")
-def test_identical_retry_replays_with_one_side_effect(api: Any, alice: Any, contract: Any) -> None:
+@pytest.mark.parametrize(("create", "listed", "delete"), TARGETS, ids=IDS)
+def test_identical_retry_replays_with_one_side_effect(
+    api: Any, alice: Any, contract: Any, cnx_run: Any, create: str, listed: str, delete: str
+) -> None:
     spec = contract.ext("idempotency")
-    key, body = fresh_key(), _body(contract, fresh_key()[:8])
     client = api(alice.admin)
-    first = client.call(CREATE, json=body, headers={spec["header"]: key})
-    second = client.call(CREATE, json=body, headers={spec["header"]: key})
-    created = _count(api, alice.admin, contract, body["name"])
+    key, body = fresh_key(), _body(cnx_run, client, contract, create)
+    first = client.call(create, json=body, headers={spec["header"]: key})
+    second = client.call(create, json=body, headers={spec["header"]: key})
+    created = _count(api, alice.admin, contract, listed, body["name"])
     try:
-        assert first.status_code == contract.op(CREATE).success_status, f"first create: {describe(first)}"
+        assert first.status_code == contract.op(create).success_status, f"first create: {describe(first)}"
         assert second.status_code == first.status_code, f"replay status differs: {describe(second)}"
         assert second.json() == first.json(), f"replay body differs: {first.text[:200]} vs {second.text[:200]}"
         assert second.headers.get(spec["replay_header"]) == "true", (
@@ -59,21 +89,24 @@ def test_identical_retry_replays_with_one_side_effect(api: Any, alice: Any, cont
         )
         assert len(created) == 1, f"two identical requests with one key created {len(created)} resources"
     finally:
-        _cleanup(api, alice.admin, created)
+        _cleanup(api, alice.admin, contract, delete, created)
 
 
 @check("IDEM-MISMATCH-422")
-def test_same_key_different_body_is_rejected(api: Any, alice: Any, contract: Any) -> None:
+@pytest.mark.parametrize(("create", "listed", "delete"), TARGETS, ids=IDS)
+def test_same_key_different_body_is_rejected(
+    api: Any, alice: Any, contract: Any, cnx_run: Any, create: str, listed: str, delete: str
+) -> None:
     spec = contract.ext("idempotency")
-    key, tag = fresh_key(), fresh_key()[:8]
+    key = fresh_key()
     client = api(alice.admin)
-    first = client.call(CREATE, json=_body(contract, tag), headers={spec["header"]: key})
-    other = client.call(CREATE, json=_body(contract, tag + "b"), headers={spec["header"]: key})
-    created = _count(api, alice.admin, contract, f"cnx-idem-{tag}b") + _count(
-        api, alice.admin, contract, f"cnx-idem-{tag}"
-    )
+    body, changed = _body(cnx_run, client, contract, create), _body(cnx_run, client, contract, create)
+    first = client.call(create, json=body, headers={spec["header"]: key})
+    other = client.call(create, json=changed, headers={spec["header"]: key})
+    created = _count(api, alice.admin, contract, listed, body["name"])
+    created += _count(api, alice.admin, contract, listed, changed["name"])
     try:
-        assert first.status_code == contract.op(CREATE).success_status, describe(first)
+        assert first.status_code == contract.op(create).success_status, describe(first)
         # 422 after the IETF draft, or the seed's own 400 / 409 (x-cloudnx-levels decision idempotency-mismatch).
         accepted = {spec["mismatch_status"], *cloudnx_spec.levels().decision("idempotency-mismatch").seed_equivalents}
         assert other.status_code in accepted, (
@@ -83,78 +116,86 @@ def test_same_key_different_body_is_rejected(api: Any, alice: Any, contract: Any
         assert_error(other)
         assert len(created) == 1, f"a mismatched reuse created a second resource ({len(created)})"
     finally:
-        _cleanup(api, alice.admin, created)
+        _cleanup(api, alice.admin, contract, delete, created)
 
 
 @check("IDEM-IN-FLIGHT-409")
-def test_concurrent_duplicates_never_double_the_side_effect(api: Any, alice: Any, contract: Any) -> None:
+@pytest.mark.parametrize(("create", "listed", "delete"), TARGETS, ids=IDS)
+def test_concurrent_duplicates_never_double_the_side_effect(
+    api: Any, alice: Any, contract: Any, cnx_run: Any, create: str, listed: str, delete: str
+) -> None:
     spec = contract.ext("idempotency")
-    key, body = fresh_key(), _body(contract, fresh_key()[:8])
     client = api(alice.admin)
+    key, body = fresh_key(), _body(cnx_run, client, contract, create)
     with concurrent.futures.ThreadPoolExecutor(max_workers=6) as pool:
         replies: list[httpx.Response] = list(
-            pool.map(lambda _: client.call(CREATE, json=body, headers={spec["header"]: key}), range(6))
+            pool.map(lambda _: client.call(create, json=body, headers={spec["header"]: key}), range(6))
         )
-    created = _count(api, alice.admin, contract, body["name"])
+    created = _count(api, alice.admin, contract, listed, body["name"])
     try:
         statuses = sorted(r.status_code for r in replies)
         originals = [
             r
             for r in replies
-            if r.status_code == contract.op(CREATE).success_status and r.headers.get(spec["replay_header"]) != "true"
+            if r.status_code == contract.op(create).success_status and r.headers.get(spec["replay_header"]) != "true"
         ]
         for reply in replies:
-            assert reply.status_code in (contract.op(CREATE).success_status, spec["in_flight_status"]), (
+            assert reply.status_code in (contract.op(create).success_status, spec["in_flight_status"]), (
                 f"a duplicate is either replayed or, while the first is in flight, "
                 f"{spec['in_flight_status']}: {describe(reply)}"
             )
         assert len(originals) == 1, f"{len(originals)} concurrent duplicates were processed as originals: {statuses}"
         assert len(created) == 1, f"6 concurrent requests with one key created {len(created)} resources ({statuses})"
     finally:
-        _cleanup(api, alice.admin, created)
+        _cleanup(api, alice.admin, contract, delete, created)
 
 
 @check("IDEM-SCOPE")
-def test_keys_are_scoped_to_principal_and_route(api: Any, alice: Any, bob: Any, contract: Any) -> None:
+@pytest.mark.parametrize(("create", "listed", "delete"), TARGETS, ids=IDS)
+def test_keys_are_scoped_to_principal_and_route(
+    api: Any, alice: Any, bob: Any, contract: Any, cnx_run: Any, create: str, listed: str, delete: str
+) -> None:
     spec = contract.ext("idempotency")
-    key, tag = fresh_key(), fresh_key()[:8]
-    header = {spec["header"]: key}
-    first = api(alice.admin).call(CREATE, json=_body(contract, tag), headers=header)
-    assert first.status_code == contract.op(CREATE).success_status, describe(first)
-    bobs = api(bob.admin).call(CREATE, json=_body(contract, tag), headers=header)
-    other_route = api(alice.admin).call("teams_create", json={"name": f"cnx-idem-{tag}"}, headers=header)
-    try:
-        assert bobs.status_code == contract.op(CREATE).success_status, f"bob's own create: {describe(bobs)}"
-        assert bobs.headers.get(spec["replay_header"]) != "true" and bobs.json().get("id") != first.json()["id"], (
-            f"bob reused alice's key and got alice's stored response (scope is principal+method+path): "
-            f"{describe(bobs)}"
+    header = {spec["header"]: fresh_key()}
+    other = next((c for c, _, _ in TARGETS if c != create), "")
+    calls = [(alice.admin, create), (bob.admin, create)] + ([(alice.admin, other)] if other else [])
+    replies = []
+    for identity, operation_id in calls:
+        client = api(identity)
+        response = client.call(operation_id, json=_body(cnx_run, client, contract, operation_id), headers=header)
+        if response.status_code < 300:
+            cnx_run.resources.register(client, contract.op(operation_id), {}, response.json())
+        replies.append((identity, operation_id, response))
+    # Each is a new request of its own principal or route: a fresh success, never a replay nor a key mismatch.
+    for identity, operation_id, response in replies:
+        assert response.status_code == contract.op(operation_id).success_status, (
+            f"{identity.name} on {operation_id} with a key used by another principal or route "
+            f"(scope is principal+method+path): {describe(response)}"
         )
-        assert other_route.status_code == contract.op("teams_create").success_status, (
-            f"the same key on another route is a new request: {describe(other_route)}"
+        assert response.headers.get(spec["replay_header"]) != "true", (
+            f"{identity.name} on {operation_id} got another principal's or route's stored response: "
+            f"{describe(response)}"
         )
-        assert other_route.headers.get(spec["replay_header"]) != "true", describe(other_route)
-    finally:
-        api(alice.admin).call(DELETE, path_params={"vpc_id": first.json()["id"]})
-        if bobs.status_code < 300:
-            api(bob.admin).call(DELETE, path_params={"vpc_id": bobs.json()["id"]})
-        if other_route.status_code < 300:
-            api(alice.admin).call("teams_delete", path_params={"team_id": other_route.json()["id"]})
 
 
 @check("IDEM-KEY-BOUNDS")
-def test_key_bounds_are_enforced(api: Any, alice: Any, contract: Any) -> None:
+@pytest.mark.parametrize(("create", "listed", "delete"), TARGETS, ids=IDS)
+def test_key_bounds_are_enforced(
+    api: Any, alice: Any, contract: Any, cnx_run: Any, create: str, listed: str, delete: str
+) -> None:
     spec = contract.ext("idempotency")
     bounds = spec["key"]
     client = api(alice.admin)
+    info = contract.op(create)
     for bad in ("x" * (bounds["maxLength"] + 1),) + (("",) if bounds["minLength"] > 0 else ()):
-        response = client.call(CREATE, json=_body(contract, fresh_key()[:8]), headers={spec["header"]: bad})
+        response = client.call(create, json=_body(cnx_run, client, contract, create), headers={spec["header"]: bad})
         if response.status_code < 300:
-            client.call(DELETE, path_params={"vpc_id": response.json()["id"]})
-        assert response.status_code == documented(contract, CREATE, "BadRequest"), (
+            cnx_run.resources.register(client, info, {}, response.json())
+        assert response.status_code == documented(contract, create, "BadRequest"), (
             f"an Idempotency-Key of {len(bad)} characters is outside {bounds}: {describe(response)}"
         )
         assert_error(response)
     longest = "k" * (bounds["maxLength"] - 36) + fresh_key()
-    ok = client.call(CREATE, json=_body(contract, fresh_key()[:8]), headers={spec["header"]: longest})
-    assert ok.status_code == contract.op(CREATE).success_status, f"a key of maxLength is valid: {describe(ok)}"
-    client.call(DELETE, path_params={"vpc_id": ok.json()["id"]})
+    ok = client.call(create, json=_body(cnx_run, client, contract, create), headers={spec["header"]: longest})
+    assert ok.status_code == info.success_status, f"a key of maxLength is valid: {describe(ok)}"
+    cnx_run.resources.register(client, info, {}, ok.json())
