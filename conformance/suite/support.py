@@ -173,3 +173,18 @@ def made(make: Any, create: str, identity: Any, **fields: Any) -> dict[str, Any]
     elif create.startswith("bucket_") and "bucket_name" not in fields:
         fields["bucket_name"] = made(make, "buckets_create", identity)["name"]
     return dict(make(create, identity, **fields))
+
+
+def assert_distinct_accounts(api: Any, first: Any, second: Any) -> None:
+    """Isolation is judged between two accounts: the target must see the two bootstrapped ones as distinct."""
+    seen = []
+    for account in (first, second):
+        response = api(account.root).call("auth_me_get")
+        assert response.status_code < 300, f"{account.label}'s own auth_me_get: {describe(response)}"
+        seen.append(str(response.json().get("account_id")))
+        assert seen[-1] == account.account_id, (
+            f"{account.label} was bootstrapped as account {account.account_id}, the target says {seen[-1]}"
+        )
+    assert seen[0] != seen[1] and first.root.principal_id != second.root.principal_id, (
+        f"the two bootstrapped accounts are one ({seen[0]}): another account's resources cannot be judged"
+    )

@@ -47,7 +47,7 @@ IDS = [create for create, _, _ in TARGETS]
 
 
 def _body(cnx_run: Any, client: Any, contract: Any, create: str) -> dict[str, Any]:
-    return cnx_run.resources.valid_body(client, contract.op(create))
+    return dict(cnx_run.resources.valid_body(client, contract.op(create)))
 
 
 def _count(api: Any, identity: Any, contract: Any, listed: str, name: str) -> list[dict[str, Any]]:

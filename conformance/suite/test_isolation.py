@@ -14,6 +14,7 @@ from typing import Any
 from conformance.checks import check, inconclusive
 from conformance.resources import creates
 from conformance.suite.support import (
+    assert_distinct_accounts,
     describe,
     documented,
     made,
@@ -58,6 +59,7 @@ def _plant(api: Any, owner: Any, contract: Any, make: Any, kinds: list[Any]) -> 
 def test_foreign_resource_answers_exactly_like_a_missing_one(
     api: Any, alice: Any, bob: Any, contract: Any, make: Any, target: Any
 ) -> None:
+    assert_distinct_accounts(api, alice, bob)
     ids = _bob_ids(api, bob, contract, make, sampled(target, creates(contract)))
     caller = api(alice.root)  # the root user is not subject to IAM: nothing but ownership can refuse it
     mine = api(bob.root)
@@ -113,6 +115,7 @@ def test_foreign_resource_answers_exactly_like_a_missing_one(
 def test_lists_never_show_another_accounts_items(
     api: Any, alice: Any, bob: Any, contract: Any, make: Any, target: Any
 ) -> None:
+    assert_distinct_accounts(api, alice, bob)
     kinds = sampled(target, creates(contract))
     _, theirs = _plant(api, bob, contract, make, kinds)
     mine, _ = _plant(api, alice, contract, make, kinds)  # alice's own parents, to walk the nested lists

@@ -80,7 +80,9 @@ def test_signed_requests_are_accepted_on_every_service(
     for create in per_service([c for c in creates(contract) if not c.path_params]):
         lists = [o for o in contract.operations() if o.method == "GET" and o.list_key and o.service == create.service]
         listed = next(o for o in lists if not o.path_params)
-        exchanges = [(listed.operation_id, "GET", contract.url(listed.operation_id), b"", {"limit": "5"})]
+        exchanges: list[tuple[str, str, str, bytes, dict[str, str] | None]] = [
+            (listed.operation_id, "GET", contract.url(listed.operation_id), b"", {"limit": "5"})
+        ]
         body = cnx_run.resources.valid_body(api(signer), create)
         sent = json.dumps(body).encode()
         response = raw.send(_signed(raw, signer, create.method, contract.url(create.operation_id), content=sent))
