@@ -22,13 +22,7 @@ REPO = Path(__file__).resolve().parents[2]
 SUITE = REPO / "conformance" / "suite"
 #: Checks the bundled reference server fails today, each with its defect (tests/checks/test_hostile_battery.py
 #: expects the failure with a strict xfail; the clean-server test leaves them to it). Empty once the server is fixed.
-SERVER_DEFECTS = {
-    "HOSTILE-DEEP-JSON": "the server answers 500 to JSON nested 300 deep (RecursionError in its JSON decoding)",
-    "HOSTILE-TEXT-ENCODING": "the server answers 500 to a lone surrogate (\\ud800) in a string",
-    "HOSTILE-DUPLICATE-KEYS": "the server accepts duplicate JSON keys (last one wins) with 200/201",
-    "HOSTILE-AUTH-BYTES": "the server answers a text/plain 500 to a non-ASCII X-Amz-Content-SHA256 or Signature",
-    "HOSTILE-OVERSIZE": "the server accepts a 128 KiB header and answers a text/plain 400 to a 128 KiB query",
-}
+SERVER_DEFECTS: dict[str, str] = {}
 _CHECK = re.compile(r'@check\("([A-Z0-9-]+)"\)\n(?:@.*\n)*def (\w+)')
 
 

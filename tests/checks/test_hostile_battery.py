@@ -1,7 +1,7 @@
 """The hostile-input battery judges the bundled reference server: each HOSTILE-* check's verdict, run once.
 
-Each check is expected to fail today for a named server defect (strict xfail: the day the server is fixed the
-xfail turns into a failure, and the expectation is flipped to a plain pass).
+Every check must pass. A server defect the battery finds would be named in ``harness.SERVER_DEFECTS`` and
+expected here with a strict xfail, so that the day the server is fixed the expectation has to be flipped.
 """
 
 from __future__ import annotations
