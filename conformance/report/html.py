@@ -48,7 +48,8 @@ td,th{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:to
 pre{background:#f6f8fa;padding:8px;overflow:auto;white-space:pre-wrap;word-break:break-all;margin:.3em 0}
 .operation{border:1px solid #d0d7de;border-left:4px solid #cf222e;border-radius:6px;padding:.5em 1em;margin:1em 0}
 .failure{border-top:1px dashed #d0d7de;padding:.4em 0}
-.exchange{display:grid;grid-template-columns:1fr 1fr;gap:1em}
+.exchange{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:1em}
+table.headers{table-layout:fixed;width:100%} table.headers th{width:30%} table.headers td{word-break:break-all}
 .exchange h5{margin:.3em 0} .bad{background:#ffebe9}
 #verdict{color:#fff;display:inline-block;padding:4px 14px;border-radius:4px}
 summary{cursor:pointer}
