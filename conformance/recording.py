@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-__all__ = ["MASK", "Exchange", "Recorder", "Redactor", "redactor"]
+__all__ = ["MASK", "Exchange", "Recorder", "Redactor", "exchange_of", "redactor"]
 
 MASK = "***"
 _SECRET_HEADERS = {"authorization", "cookie", "set-cookie", "x-amz-security-token", "x-amz-signature"}
@@ -177,6 +177,30 @@ class Recorder:
         with self._lock:
             taken, self.exchanges = self.exchanges, []
         return taken
+
+
+def exchange_of(response: Any, redact: Redactor, identity: str = "properties") -> Exchange:
+    """A schemathesis response (and the ``requests`` request behind it) as a redacted Exchange.
+
+    The property-based part sends through schemathesis, not through the kit's clients; its failing exchange is
+    recorded this way so that a report shows it like any other (headers and bodies of both sides).
+    """
+    request = response.request
+    body = request.body or b""
+    content = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else bytes(body)
+    request_headers = httpx.Headers([(str(k), str(v)) for k, v in dict(request.headers).items()])
+    response_headers = httpx.Headers([(str(k), str(v)) for k, values in response.headers.items() for v in values])
+    return Exchange(
+        identity=identity,
+        method=str(request.method),
+        url=redact.text(str(request.url)),
+        request_headers=redact.headers(request_headers),
+        request_body=redact.body(content, request_headers.get("content-type", "")),
+        status=int(response.status_code),
+        response_headers=redact.headers(response_headers),
+        response_body=redact.body(response.content or b"", response_headers.get("content-type", "")),
+        elapsed_ms=round(float(response.elapsed or 0) * 1000, 1),
+    )
 
 
 _redactor = Redactor()

@@ -79,3 +79,37 @@ def test_worst_outcome_wins() -> None:
     assert worst(["passed", "inconclusive", "failed"]) == "failed"
     assert worst(["passed", "inconclusive"]) == "inconclusive"
     assert worst([]) == "not-run"
+
+
+def test_a_schemathesis_response_becomes_a_redacted_exchange() -> None:
+    from types import SimpleNamespace
+
+    import requests
+
+    from conformance.recording import Redactor, exchange_of
+
+    prepared = requests.Request(
+        "POST",
+        "http://127.0.0.1:1/compute/vpcs",
+        headers={"Authorization": "Bearer secret-token-123", "Content-Type": "application/json"},
+        data=b'{"name": "web-1", "password": "hunter2hunter2"}',
+    ).prepare()
+    response = SimpleNamespace(
+        request=prepared,
+        status_code=400,
+        headers={"content-type": ["text/plain; charset=utf-8"], "set-cookie": ["cnx_access=abcdefgh12345; HttpOnly"]},
+        content=b'{"error": "bad"}',
+        elapsed=0.0123,
+    )
+    redact = Redactor()
+    redact.add("secret-token-123")
+    exchange = exchange_of(response, redact)
+    assert exchange.method == "POST"
+    assert exchange.status == 400
+    assert ("authorization", "Bearer ***") in exchange.request_headers
+    assert '"password": "***"' in exchange.request_body
+    assert ("content-type", "text/plain; charset=utf-8") in exchange.response_headers
+    assert ("set-cookie", "cnx_access=***; HttpOnly") in exchange.response_headers
+    assert exchange.response_body == '{"error": "bad"}'
+    assert "secret-token-123" not in exchange.curl
+    assert exchange.curl.startswith("curl -i -X POST -H 'authorization: Bearer ***'")
