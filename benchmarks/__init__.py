@@ -1,0 +1,1 @@
+"""Benchmarks of the kit: scripts that print figures (``python benchmarks/bench_<name>.py``), never timed tests."""
