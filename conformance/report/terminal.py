@@ -24,6 +24,7 @@ __all__ = ["counts_line", "end_of_run", "rerun_command"]
 
 _MESSAGE = 300  # characters of a failure message on the terminal (curl lines are never shortened)
 DISTINCT_SHOWN = 3  # per check on the terminal; summary.md and report.html have every one
+_NARROW = 8  # operations a rerun command names at most
 _MASK_NOTE = "*** and [Filtered] in a curl line mark a redacted secret (cookie, token, password): put your own there."
 
 
@@ -46,6 +47,12 @@ def rerun_command(report: dict[str, Any], prefix: Sequence[str] | None, groups: 
         return None
     command = list(prefix or ["cloudnx-conformance", "run", "--target", report["target"]])
     command += ["--profile", report["profile"], "--seed", str(report["seed"]), "--include", ",".join(ids)]
+    # When every failure is a property result on a few operations, the rerun narrows to those operations too
+    # (an operation filter leaves hand-written checks out, so only then).
+    failing = [r for g in groups if g.label != "waived" for r in g.results]
+    operations = sorted({r.operation for r in failing if r.operation})
+    if all(r.operation and "test_properties" in r.test["nodeid"] for r in failing) and len(operations) <= _NARROW:
+        command += ["--include", ",".join(f"operation:{o}" for o in operations)]
     if report.get("baseline"):
         command += ["--baseline", report["baseline"]]
     return " ".join(_quote(a) for a in command)

@@ -99,3 +99,13 @@ def test_a_terminal_gets_the_live_bar() -> None:
     progress = progress_for(console)
     assert isinstance(progress, LiveProgress)
     progress.pytest_unconfigure(None)  # type: ignore[arg-type]
+
+
+def test_rerun_narrows_to_the_operations_when_only_property_results_failed() -> None:
+    report = failing_report()
+    for check in report["checks"]:
+        check["tests"] = [t for t in check["tests"] if "test_properties" in t["nodeid"] or t["status"] == "passed"]
+    text = "\n".join(end_of_run(report, {}))
+    rerun = text.split("Rerun just the failing checks with the same seed:\n", 1)[1].splitlines()[0]
+    assert "--include SCHEMA-CONTENT-TYPE,NO-5XX" in rerun
+    assert "--include operation:buckets_create,operation:instances_create,operation:vpcs_list " in rerun
