@@ -164,9 +164,8 @@ def test_expired_invite_and_pending_token_answer_410(
 
 
 @check("STATUS-IAM-DENY-403")
-def test_iam_deny_answers_403_before_lookup(api: Any, alice: Any, contract: Any, make: Any) -> None:
-    # The restricted user may only *_get and *_list (docs/suite-internals.md); authorization precedes lookup
-    # (spec x-cloudnx-iam-scheme.authorize_before_lookup), so a missing id is denied the same way.
+def test_iam_deny_answers_403(api: Any, alice: Any, contract: Any, make: Any) -> None:
+    # The restricted user may only *_get and *_list (docs/suite-internals.md): the seed's 403 for a policy deny.
     restricted = api(alice.restricted)
     vpc = make("vpcs_create", alice.root)
     readable = restricted.call("vpcs_get", path_params={"vpc_id": vpc["id"]})
@@ -174,7 +173,6 @@ def test_iam_deny_answers_403_before_lookup(api: Any, alice: Any, contract: Any,
     attempts = [
         ("vpcs_create", {}, contract.op("vpcs_create").request_example),
         ("vpcs_delete", {"vpc_id": vpc["id"]}, None),
-        ("vpcs_delete", {"vpc_id": missing_id(contract, "vpcs_delete", "vpc_id")}, None),
     ]
     for operation_id, params, body in attempts:
         response = restricted.call(operation_id, path_params=params, json=body)
@@ -183,3 +181,13 @@ def test_iam_deny_answers_403_before_lookup(api: Any, alice: Any, contract: Any,
         )
     still = api(alice.root).call("vpcs_get", path_params={"vpc_id": vpc["id"]})
     assert still.status_code == contract.op("vpcs_get").success_status, f"a denied delete deleted: {describe(still)}"
+
+
+@check("IAM-DENY-BEFORE-LOOKUP")
+def test_iam_deny_precedes_lookup(api: Any, alice: Any, contract: Any) -> None:
+    # Spec x-cloudnx-iam-scheme.authorize_before_lookup (RECOMMENDED: the seed's 404 is true of a missing id too).
+    gone = missing_id(contract, "vpcs_delete", "vpc_id")
+    response = api(alice.restricted).call("vpcs_delete", path_params={"vpc_id": gone})
+    assert response.status_code == documented(contract, "vpcs_delete", "Forbidden"), (
+        f"a denied delete of a missing id must be refused as denied before any lookup: {describe(response)}"
+    )

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 
+from killmatrix.fault import Fault
 from killmatrix.variants.auth import CookieNoHttpOnly
+from killmatrix.wire import Forward, Request, Response
 
-__all__ = ["CookieLaxInsecure"]
+__all__ = ["CookieLaxInsecure", "LookupBeforeAuthorize"]
 
 
 class CookieLaxInsecure(CookieNoHttpOnly):
@@ -22,3 +24,17 @@ class CookieLaxInsecure(CookieNoHttpOnly):
     def rewrite(self, cookie: str) -> str:
         cookie = re.sub(r";\s*Secure(?=;|$)", "", cookie, flags=re.IGNORECASE)
         return re.sub(r"SameSite=\w+", "SameSite=Lax", cookie, flags=re.IGNORECASE)
+
+
+class LookupBeforeAuthorize(Fault):
+    name = "iam-lookup-first"
+    area = "status"
+    description = "a denied action on an id nobody created answers 404 (lookup before authorization)"
+    catches = ("IAM-DENY-BEFORE-LOOKUP",)
+
+    async def handle(self, request: Request, forward: Forward) -> Response:
+        response = await forward(request)
+        if response.status == 403 and self.ctx.owner_of_path(request.path) is None and request.method != "POST":
+            response.status = 404
+            response.set_json({"error": "not found"})
+        return response
