@@ -14,13 +14,14 @@ from typing import Any
 
 import httpx
 
+from conformance.breach import ContractBreach, breach_check
 from conformance.client import ApiClient
 from conformance.config import AccountCredentials
 from conformance.contract import Contract
 from conformance.errors import BootstrapError, CredentialsError
 from conformance.identities import Account, Identity, parse_set_cookies
 from conformance.pacing import PacerPool
-from conformance.recording import Recorder, Redactor
+from conformance.recording import Recorder, Redactor, redactor
 
 __all__ = ["ANONYMOUS", "Bootstrapper"]
 
@@ -120,9 +121,11 @@ class Bootstrapper:
         body = _expect(reply, "auth_login", self.contract, error, f"log in as {email}")
         cookies = parse_set_cookies(reply)
         if "cnx_access" not in cookies:
-            raise error(
-                f"auth_login for {email} answered {reply.status_code} without a cnx_access cookie",
-                hint="the target must set the session cookies the spec documents on login",
+            exchange = Recorder(redactor()).record("bootstrap", reply.request, reply, reply.elapsed.total_seconds())
+            raise ContractBreach(
+                "COOKIE-FLAGS",
+                f"auth_login answered {reply.status_code} without the cnx_access cookie the spec documents",
+                exchange.to_dict(),
             )
         self.redactor.add(*cookies.values())
         root.cookie_header = f"cnx_access={cookies['cnx_access']}"
@@ -232,18 +235,30 @@ def _expect(
     error: type[BootstrapError] | type[CredentialsError],
     doing: str,
 ) -> dict[str, Any]:
-    expected = contract.op(operation_id).success_status
+    """The JSON object of a setup reply; a reply against the contract is a ContractBreach (a failure).
+
+    Only credentials from the user's config being refused stays a kit error (CredentialsError): that is a
+    configuration to fix, not evidence about the target.
+    """
+    info = contract.op(operation_id)
+    expected = info.success_status
+    exchange = Recorder(redactor()).record("bootstrap", reply.request, reply, reply.elapsed.total_seconds())
     if reply.status_code != expected:
         detail = reply.text[:300]
-        raise error(
-            f"could not {doing}: {operation_id} answered {reply.status_code} (expected {expected}): {detail}",
-            hint="the suite bootstraps through the public API; check that signup/login/IAM work on the target, "
-            "or give existing accounts in the config file ([[accounts]])",
-        )
+        message = f"could not {doing}: {operation_id} answered {reply.status_code}, the spec requires {expected}"
+        if error is CredentialsError and reply.status_code in (400, 401, 403):
+            raise error(f"{message}: {detail}", hint="fix the [[accounts]] credentials in the config file")
+        raise ContractBreach(breach_check(info, reply), f"{message}: {detail}", exchange.to_dict())
     try:
         body = reply.json()
-    except ValueError as exc:
-        raise error(f"could not {doing}: {operation_id} answered a non-JSON body") from exc
+    except ValueError:
+        raise ContractBreach(
+            "SCHEMA-CONTENT-TYPE", f"could not {doing}: {operation_id} answered a non-JSON body", exchange.to_dict()
+        ) from None
     if not isinstance(body, dict):
-        raise error(f"could not {doing}: {operation_id} answered {type(body).__name__}, not an object")
+        raise ContractBreach(
+            "SCHEMA-RESPONSE",
+            f"could not {doing}: {operation_id} answered {type(body).__name__}, not an object",
+            exchange.to_dict(),
+        )
     return body

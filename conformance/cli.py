@@ -1,6 +1,8 @@
-"""``cloudnx-conformance``: run the suite, list the checks, verify a report (help texts in ``cli_help``).
+"""``cloudnx-conformance``: run the suite, list the checks, verify a report, make a signing key pair.
 
-Exit codes: 0 conformant, 1 the target failed checks, 2 the kit could not run (message says what to fix).
+Exit codes of run: 0 conformant, 1 the target failed checks, 2 the kit could not run (message says what to fix),
+3 partial (a check of the profile reached no verdict: never conformant). verify: the same for a genuine report,
+2 unreadable, 4 tampered (digest, signature or recomputed verdicts do not match). Help texts in ``cli_help``.
 """
 
 from __future__ import annotations
@@ -34,7 +36,9 @@ __all__ = ["main"]
 
 EXIT_KIT = 2
 SUITE_INI = Path(__file__).with_name("suite.ini")
-_SETTINGS_KEYS = ("target", "config", "profile", "seed", "baseline", "include", "exclude", "max_examples")
+_SETTINGS_KEYS = (
+    "target", "config", "profile", "seed", "baseline", "include", "exclude", "max_examples", "sign_key",
+)  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,7 +82,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--seed", type=int, help="seed of generated data (random when omitted; always printed)")
     run.add_argument("--report-dir", metavar="DIR", help="write the reports exactly into DIR (no per-run folder)")
-    run.add_argument("--baseline", metavar="REPORT", help="report.json of an earlier run: only regressions fail")
+    run.add_argument(
+        "--baseline", metavar="REPORT", help="report.json of an earlier run (verified first): only regressions fail"
+    )
+    run.add_argument("--sign-key", metavar="PEM", help="Ed25519 private key (see `keygen`) that signs report.json")
     run.add_argument("--include", action="append", metavar="PATTERN", help="judge only what matches (see below)")
     run.add_argument("--exclude", action="append", metavar="PATTERN", help="leave out what matches (see below)")
     run.add_argument("--max-examples", type=int, metavar="N", help="examples per operation (default: the profile's)")
@@ -106,7 +113,11 @@ def _parser() -> argparse.ArgumentParser:
     checks.set_defaults(func=_checks)
     verify = sub.add_parser("verify", help="recompute a report's verdict", description=cli_help.VERIFY)
     verify.add_argument("report", help="a report.json written by `run`")
+    verify.add_argument("--public-key", help="the signer's Ed25519 public key (PEM): the report must be signed by it")
     verify.set_defaults(func=_verify)
+    keygen = sub.add_parser("keygen", help="make an Ed25519 key pair for signing reports (run --sign-key)")
+    keygen.add_argument("path", nargs="?", default="cloudnx-report-key", help="writes PATH (private) and PATH.pub")
+    keygen.set_defaults(func=_keygen)
     return parser
 
 
@@ -155,10 +166,13 @@ def _report_dir(args: argparse.Namespace, settings: Settings, run_id: str) -> Pa
 def _pytest(
     args: argparse.Namespace, target: str, report_dir: Path, run_id: str, console: Console, *, bundled: bool
 ) -> int:
+    from conformance.plugin import ResolvedSettings
     from conformance.progress import progress_for
 
+    # Resolved once here and handed to pytest as a plugin object: the plugin does not resolve them again.
     settings = _settings(args, target=target, report_dir=str(report_dir), run_id=run_id)
-    _probe(settings, target)
+    if bundled:
+        _probe(settings, target)  # a given target was probed by _run already: once per run
     argv = [
         "-c",
         str(SUITE_INI),
@@ -206,7 +220,7 @@ def _pytest(
         f"run {run_id}, reports {report_dir}"
     )
     progress = progress_for(console)
-    code = pytest.main(argv, plugins=[progress])
+    code = pytest.main(argv, plugins=[ResolvedSettings(settings, probed=True), progress])
     session: Any = progress.session
     if session is None or session.summary is None:
         console.print(f"[bold red]cloudnx-conformance: the suite did not run (pytest exit {int(code)})")
@@ -269,10 +283,22 @@ def _checks(args: argparse.Namespace, console: Console) -> int:
 def _verify(args: argparse.Namespace, console: Console) -> int:
     from conformance.report.verify import verify
 
-    result = verify(Path(args.report))
+    result = verify(Path(args.report), Path(args.public_key) if args.public_key else None)
     style = "green" if result.ok else "red"
-    console.print(f"[{style}]{result.message}", soft_wrap=True)
-    return 0 if result.ok else 1
+    console.print(result.message, style=style, soft_wrap=True, markup=False)
+    return result.code
+
+
+def _keygen(args: argparse.Namespace, console: Console) -> int:
+    from conformance.report.integrity import generate_keypair
+
+    private, public = Path(args.path), Path(f"{args.path}.pub")
+    for path in (private, public):
+        if path.exists():
+            raise KitError(f"{path} exists already", hint="choose another PATH; a signing key is never overwritten")
+    generate_keypair(private, public)
+    console.print(f"wrote {private} (private: keep it secret, pass it to run --sign-key) and {public} (public)")
+    return 0
 
 
 if __name__ == "__main__":

@@ -117,10 +117,11 @@ class ApiClient:
                 raise ValueError(f"identity {self.identity.name} has no access key: it cannot sign SigV4")
             sign(request, self.identity.access_key_id, self.identity.secret)
         recorder = self._recorder()
+        response = send_recorded(self.http, request, identity=self.identity.name, pacer=self.pacer, recorder=recorder)
         operation = self.contract.match(method, request.url.path)
-        if operation:
+        if operation:  # exercised only once the target answered it
             recorder.mark_operation(operation)
-        return send_recorded(self.http, request, identity=self.identity.name, pacer=self.pacer, recorder=recorder)
+        return response
 
     def __repr__(self) -> str:
         return f"ApiClient({self.identity.name}, auth={self.auth})"

@@ -14,7 +14,9 @@ __all__ = [
     "ConfigError",
     "CredentialsError",
     "KitError",
+    "NotCloudNx",
     "ReportError",
+    "TargetStopped",
     "TargetUnreachable",
 ]
 
@@ -50,6 +52,18 @@ class TargetUnreachable(KitError):
     """The target did not answer over HTTP (connection refused, DNS, timeout)."""
 
     kind = "target unreachable"
+
+
+class NotCloudNx(KitError):
+    """The target answers HTTP, but not as a CloudNx API at all (e.g. an HTML page for every path)."""
+
+    kind = "not a CloudNx API"
+
+
+class TargetStopped(TargetUnreachable):
+    """The target answered at first, then stopped answering during the run."""
+
+    kind = "target stopped answering"
 
 
 class BootstrapError(KitError):

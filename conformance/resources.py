@@ -57,6 +57,10 @@ class Resources:
         self._creates = {o.operation_id: o for o in contract.operations() if _is_create(o)}
         self._by_ref = self._index_creates()
 
+    def creates_by_ref(self) -> dict[str, str]:
+        """Id schema ref (``#/components/schemas/VpcId``) -> the create operation that makes such a resource."""
+        return dict(self._by_ref)
+
     def name(self, label: str = "r") -> str:
         # Lower-case letters, digits and hyphens satisfy every name pattern of the spec (bucket names included).
         return f"cnx-{self.run_id}-{label}-{next(self._counter)}"

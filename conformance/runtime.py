@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 from conformance.bootstrap import ANONYMOUS, Bootstrapper
+from conformance.breach import ContractBreach
 from conformance.client import ApiClient
 from conformance.config import Config
 from conformance.contract import Contract, contract
-from conformance.errors import KitError, TargetUnreachable
+from conformance.errors import KitError, NotCloudNx, TargetStopped, TargetUnreachable
 from conformance.identities import Account, Identity
 from conformance.pacing import PacerPool
 from conformance.recording import Recorder, redactor
@@ -79,22 +81,52 @@ class Run:
             signup_token=settings.bearer_token,
         )
         self._accounts: dict[str, Account] = {}
+        self.breach: ContractBreach | None = None  # the setup request the target answered against the spec
         self._lock = threading.RLock()
         self._fresh = 0
         self._bootstrap_cleanup: list[tuple[str, str, dict[str, str]]] = []
+        self.stopped_at: float | None = None  # when the target stopped answering mid-run (time.time())
+        self.stop_cause = ""
 
     def probe(self) -> None:
         """Fail fast (TargetUnreachable) when the target does not answer HTTP at all."""
         probe_target(self.http, self.contract)
 
+    def lost(self, exc: BaseException) -> TargetStopped | None:
+        """After a transport error: is the target gone? Probed once; from then on every call says when it went."""
+        with self._lock:
+            if self.stopped_at is None:
+                try:
+                    probe_target(self.http, self.contract)
+                except TargetUnreachable:
+                    self.stopped_at = time.time()
+                    self.stop_cause = f"{exc.__class__.__name__}: {str(exc)[:200]}"
+            if self.stopped_at is None:
+                return None
+            at = time.strftime("%H:%M:%SZ", time.gmtime(self.stopped_at))
+            return TargetStopped(
+                f"target {self.target.base_url} stopped answering at {at} ({self.stop_cause})",
+                hint="the checks that had not run yet are reported not-run; restart the target and run again",
+            )
+
     # -- identities ---------------------------------------------------------------------------------------------
     def account(self, label: str, extra_admins: int = 0) -> Account:
         with self._lock:
+            if self.breach is not None:
+                raise self.breach  # once the setup broke the contract, every account would meet it again
             if label not in self._accounts:
                 creds = next((a for a in self.settings.config.accounts if a.name == label), None)
                 previous, self.recorder = self.recorder, self.bootstrap_recorder
                 try:
                     self._accounts[label] = self.bootstrapper.account(label, creds, extra_admins)
+                except ContractBreach as exc:
+                    self.breach = exc
+                    raise
+                except KeyError as exc:
+                    self.breach = ContractBreach(
+                        "SCHEMA-RESPONSE", f"a setup response lacks the field {exc} the spec requires"
+                    )
+                    raise self.breach from exc
                 finally:
                     self.recorder = previous
             return self._accounts[label]
@@ -126,12 +158,12 @@ class Run:
 
         def before(request: httpx.Request) -> None:
             pacer.acquire()
-            operation = self.contract.match(request.method, request.url.path)
-            if operation:
-                self.recorder.mark_operation(operation)
 
         def after(response: httpx.Response) -> None:
             response.read()
+            operation = self.contract.match(response.request.method, response.request.url.path)
+            if operation:  # exercised only once the target answered it
+                self.recorder.mark_operation(operation)
             self.recorder.record("raw", response.request, response, response.elapsed.total_seconds())
 
         return httpx.Client(
@@ -155,7 +187,9 @@ class Run:
 
     def close(self) -> list[CleanupFailure]:
         """Clean up everything left (the bootstrap's IAM users and policies last) and close the clients."""
-        failures = self.resources.cleanup(None)
+        # The property part's reference resources (properties/references.py) stay in use by what its generated
+        # cases created inside them, which no one tracks: a 409 there is expected, not a cleanup failure.
+        failures = [f for f in self.resources.cleanup(None) if not (f.owner == "properties" and f.status == 409)]
         by_name = {i.name: i for a in self._accounts.values() for i in a.identities}
         previous, self.recorder, self.owner = self.recorder, self.bootstrap_recorder, "bootstrap"
         try:
@@ -172,15 +206,28 @@ class Run:
 
 
 def probe_target(http: httpx.Client, contract: Contract) -> None:
-    """GET the spec's first public, parameterless operation; any HTTP answer proves the target is there."""
+    """GET the spec's first public, parameterless operation: the target must answer, and answer JSON.
+
+    Every route of the API answers JSON (seed), errors included; a target whose answer is not JSON at all is
+    not a CloudNx API (a web server, a proxy's error page), which is a kit error, not a verdict.
+    """
     public = next(o for o in contract.operations() if o.public and o.method == "GET" and not o.path_params)
     try:
-        http.get(public.path)
+        response = http.get(public.path)
     except httpx.TransportError as exc:
         raise TargetUnreachable(
             f"target {http.base_url} does not answer: {exc.__class__.__name__}: {exc}",
             hint="start the target or fix --target / CNX_TARGET / target.url",
         ) from exc
+    media = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    try:
+        response.json()
+    except ValueError:
+        raise NotCloudNx(
+            f"target {http.base_url} is not a CloudNx API: GET {public.path} answered {response.status_code} "
+            f"with {media or 'no Content-Type'}, not JSON",
+            hint="point --target at the API's base URL (the host that serves /auth, /compute and /storage)",
+        ) from None
 
 
 _current: Run | None = None

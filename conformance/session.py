@@ -6,36 +6,45 @@ import time
 from collections.abc import Generator
 from typing import Any
 
+import httpx
 import pytest
 
 from conformance import fixtures, runtime
+from conformance.breach import ContractBreach
 from conformance.catalogue import catalogue
 from conformance.checks import CHECK_MARKER, Inconclusive
-from conformance.errors import KitError
+from conformance.errors import KitError, TargetUnreachable
 from conformance.fixtures import CLEANUP_KEY, RECORDER_KEY, TALLY_KEY
 from conformance.runtime import Run
 from conformance.settings import Settings
 from conformance.verdicts import Outcome, Results
 
-__all__ = ["EXIT_CONFORMANT", "EXIT_FAILED", "EXIT_KIT", "ConformanceSession"]
+__all__ = ["EXIT_CONFORMANT", "EXIT_FAILED", "EXIT_KIT", "EXIT_PARTIAL", "ConformanceSession", "NotRun"]
 
-EXIT_CONFORMANT, EXIT_FAILED, EXIT_KIT = 0, 1, 2
+EXIT_CONFORMANT, EXIT_FAILED, EXIT_KIT, EXIT_PARTIAL = 0, 1, 2, 3
 _DONE = pytest.StashKey[bool]()
 _EXCHANGES_PER_FAILURE = 6
 
 
+class NotRun(pytest.skip.Exception):  # type: ignore[name-defined,misc]
+    """The test was not run (the target stopped answering before it): no verdict for its check."""
+
+
 class ConformanceSession:
-    def __init__(self, config: pytest.Config, settings: Settings) -> None:
+    def __init__(self, config: pytest.Config, settings: Settings, *, probed: bool = False) -> None:
         self.config = config
         self.settings = settings
+        self.probed = probed  # the CLI probes before pytest starts: the target is probed once per run
         self.run = Run(settings)
         self.results = Results()
         self.cleanup_failures: list[Any] = []
         self.kit_errors: list[str] = []
+        self.not_run: list[dict[str, str]] = []  # tests that never reached a verdict, and why
         self.started = time.time()
         self.listeners: list[Any] = []  # progress display (the CLI adds one)
         self.summary: Any = None  # the report summary, set at session finish
         self.properties: dict[str, Any] = {"seed": settings.seed, "tests": 0, "cases": 0, "skipped": []}
+        self._breaches: set[int] = set()
         runtime.set_current(self.run)
         config.pluginmanager.register(fixtures, "cnx-fixtures")
 
@@ -44,6 +53,8 @@ class ConformanceSession:
         return [f"cloudnx-conformance: target {s.target}, profile {s.profile}, seed {s.seed}, run {self.run.run_id}"]
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
+        if self.probed:
+            return
         try:
             self.run.probe()
         except KitError as exc:
@@ -64,9 +75,17 @@ class ConformanceSession:
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:  # a suite module that does not import is the kit's problem, never a pass
+            cause = report.longreprtext.strip().splitlines()
             self.kit_errors.append(
-                f"collection of {report.nodeid or 'the suite'} failed: {report.longreprtext[-1500:]}"
+                f"the suite module {report.nodeid or 'conformance.suite'} could not be loaded: "
+                f"{cause[-1] if cause else 'unknown error'}"
             )
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        stopped = self.run.lost(RuntimeError("no answer")) if self.run.stopped_at is not None else None
+        if stopped is not None:
+            raise NotRun(str(stopped))
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
@@ -77,6 +96,9 @@ class ConformanceSession:
             self.cleanup_failures += failures
             return
         if item.stash.get(_DONE, False) or (call.when == "setup" and report.passed):
+            return
+        if self._unanswered(item, call) or self._breached(item, call):
+            item.stash[_DONE] = True
             return
         if item.get_closest_marker("cnx_properties") is not None:
             item.stash[_DONE] = True
@@ -96,10 +118,43 @@ class ConformanceSession:
                 self.kit_errors.append(f"{item.nodeid}: {message}")
         self.record(mark.args[0], Outcome(item.nodeid, status, message, report.duration, exchanges))
 
+    def _unanswered(self, item: pytest.Item, call: pytest.CallInfo[None]) -> bool:
+        """The test met a target that no longer answers: no verdict, the rest of the run is not-run."""
+        excinfo = call.excinfo
+        if excinfo is None:
+            return False
+        if isinstance(excinfo.value, NotRun):
+            stopped: BaseException | None = excinfo.value
+        elif _is_transport(excinfo.value):
+            stopped = self.run.lost(excinfo.value)
+        else:
+            return False
+        if stopped is None:
+            return False
+        mark = item.get_closest_marker(CHECK_MARKER)
+        self.not_run.append({"nodeid": item.nodeid, "check": mark.args[0] if mark else "", "reason": str(stopped)})
+        return True
+
+    def _breached(self, item: pytest.Item, call: pytest.CallInfo[None]) -> bool:
+        """A setup request answered against the spec: one failure under the broken rule, the test not run."""
+        excinfo = call.excinfo
+        if excinfo is None or not isinstance(excinfo.value, ContractBreach):
+            return False
+        breach = excinfo.value
+        if id(breach) not in self._breaches:
+            self._breaches.add(id(breach))
+            message = f"during the suite's setup: {breach}"
+            self.record(breach.check_id, Outcome("bootstrap", "failed", message, 0.0, list(breach.exchanges)))
+        mark = item.get_closest_marker(CHECK_MARKER)
+        reason = f"not run: the setup it needs broke {breach.check_id}"
+        self.not_run.append({"nodeid": item.nodeid, "check": mark.args[0] if mark else "", "reason": reason})
+        return True
+
     def _record_properties(self, item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo[None]) -> None:
-        """One schemathesis test -> an outcome for every catalogue id whose check actually ran in it."""
+        """One property test (one operation) -> an outcome for every catalogue id whose check judged it."""
         tally = item.stash.get(TALLY_KEY, None)
         by_id = tally.by_id() if tally is not None else {}
+        operation = getattr(tally, "operation", None)
         status, message = _classify(report, call)
         self.properties["tests"] += 1
         self.properties["cases"] += getattr(tally, "cases", 0)
@@ -109,16 +164,26 @@ class ConformanceSession:
         elif status == "inconclusive" and not by_id:
             self.properties["skipped"].append(f"{item.nodeid}: {message[:300]}")
         for check_id, (check_status, check_message) in sorted(by_id.items()):
-            self.record(check_id, Outcome(item.nodeid, check_status, check_message, report.duration))
+            self.record(
+                check_id,
+                Outcome(item.nodeid, check_status, check_message, report.duration, operation=operation),
+            )
 
     def record(self, check_id: str, outcome: Outcome) -> None:
-        if not self.settings.selection.wants_check(catalogue().get(check_id)):
+        entry = catalogue().get(check_id)
+        if not self.settings.selection.wants_check(entry):
             return  # a test that also judges a check --include/--exclude left out (e.g. ERR-SHAPE on a 429)
         outcome.message = self.run.redactor.text(outcome.message)
+        outcome.check, outcome.level = entry.id, str(entry.level)
+        if outcome.operation is not None:
+            outcome.service = self.run.contract.op(outcome.operation).service
+        elif len(entry.services) == 1:
+            outcome.service = entry.services[0]
         self.results.add(check_id, outcome)
         for listener in self.listeners:
             listener.outcome(check_id, outcome)
 
+    @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         self.cleanup_failures += self.run.close()
         runtime.set_current(None)
@@ -132,6 +197,12 @@ class ConformanceSession:
         if self.summary is not None:
             for line in self.summary.terminal_lines():
                 terminalreporter.write_line(line)
+
+
+def _is_transport(exc: BaseException) -> bool:
+    import requests  # schemathesis's transport; imported here so the plugin stays light
+
+    return isinstance(exc, (TargetUnreachable, httpx.TransportError, requests.ConnectionError, requests.Timeout))
 
 
 def _classify(report: pytest.TestReport, call: pytest.CallInfo[None]) -> tuple[str, str]:

@@ -33,6 +33,7 @@ ENV = {
     "headers": "CNX_HEADERS",
     "bearer_token": "CNX_BEARER_TOKEN",
     "run_id": "CNX_RUN_ID",
+    "sign_key": "CNX_SIGN_KEY",
 }
 DEFAULT_PROFILE = "core"
 DEFAULT_REPORT_DIR = "reports"
@@ -53,6 +54,7 @@ class Settings:
     headers: tuple[tuple[str, str], ...] = ()  # sent on every request of the run (e.g. a gateway key)
     bearer_token: str | None = None  # presented on signup by a target without open signup
     run_id: str | None = None  # chosen by the CLI so the report directory and resource names agree
+    sign_key: Path | None = None  # Ed25519 private key (PEM) that signs the report
 
 
 def resolve(cli: Mapping[str, Any], env: Mapping[str, str] | None = None) -> Settings:
@@ -91,6 +93,11 @@ def resolve(cli: Mapping[str, Any], env: Mapping[str, str] | None = None) -> Set
     baseline, where = pick("baseline")
     if baseline is not None and not Path(baseline).is_file():
         raise ConfigError(f"{where}: baseline report {baseline} does not exist", hint="pass a report.json of a run")
+    sign_key, where = pick("sign_key")
+    if sign_key is not None:
+        from conformance.report.integrity import load_private  # cryptography only when signing
+
+        load_private(Path(sign_key))  # an unusable key is a configuration error before anything runs
     # The spec lets an implementation serve the data plane under a prefix of the API host; that is the default.
     prefix = contract().s3.path_prefix_on_api_host
     s3_url = config.s3_url or (f"{target}{prefix}" if target else None)
@@ -105,6 +112,7 @@ def resolve(cli: Mapping[str, Any], env: Mapping[str, str] | None = None) -> Set
         config=config,
         seed_given=seed_given,
         **extras,
+        sign_key=Path(sign_key) if sign_key else None,
     )
 
 

@@ -21,11 +21,17 @@ SEVERITY = {"passed": 0, "inconclusive": 1, "error": 2, "failed": 3}
 
 @dataclass
 class Outcome:
+    """One result: what one test (for the property part: one operation) found for one check."""
+
     nodeid: str
     status: str  # passed | failed | inconclusive | error
     message: str = ""
     duration: float = 0.0
     exchanges: list[dict[str, Any]] = field(default_factory=list)
+    check: str = ""  # catalogue id, filled in when recorded
+    level: str = ""  # the catalogue entry's level
+    operation: str | None = None  # the operationId judged (property results), None for a protocol check
+    service: str | None = None  # that operation's service, or the check's only service
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -61,6 +67,12 @@ class Results:
     def outcomes(self, check_id: str) -> list[Outcome]:
         with self._lock:
             return list(self._outcomes.get(check_id, ()))
+
+    def result_counts(self) -> dict[str, int]:
+        """Results (check x test/operation) per status: the counting unit of every report."""
+        with self._lock:
+            statuses = [o.status for outs in self._outcomes.values() for o in outs]
+        return {status: statuses.count(status) for status in SEVERITY}
 
     def counts(self) -> dict[str, int]:
         with self._lock:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from conformance.catalogue import catalogue
 from conformance.errors import ReportError
+from conformance.report.integrity import load_private, seal
 from conformance.report.model import build, exit_code_for
 
 __all__ = ["Summary", "finish", "load_baseline"]
@@ -30,13 +32,24 @@ class Summary:
 
 
 def load_baseline(path: Path | None) -> dict[str, str] | None:
+    """The per-check verdicts of a baseline report, after it proved itself (verify): never an edited one."""
     if path is None:
         return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return {item["id"]: item["verdict"] for item in data["checks"]}
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ReportError(f"cannot read baseline report {path}: {exc}", hint="pass a report.json of a run") from exc
+    from conformance.report.verify import verify
+
+    result = verify(path)
+    if result.refused:
+        raise ReportError(f"baseline {path} refused: {result.message}", hint="pass a report.json written by `run`")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {item["id"]: item["verdict"] for item in data["checks"]}
+
+
+def _stopped(run: Any) -> dict[str, str] | None:
+    at = getattr(run, "stopped_at", None)
+    if at is None:
+        return None
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(at))
+    return {"at": stamp, "reason": f"the target stopped answering at {stamp} ({run.stop_cause})"}
 
 
 def finish(session: Any, pytest_session: Any = None) -> Summary:
@@ -53,12 +66,15 @@ def finish(session: Any, pytest_session: Any = None) -> Summary:
         verdicts=verdicts,
         operations=session.run.operations,
         cleanup_failures=[asdict(f) for f in session.cleanup_failures],
-        kit_errors=session.kit_errors,
+        kit_errors=session.kit_errors + ([stopped["reason"]] if (stopped := _stopped(session.run)) else []),
         started=session.started,
         baseline=baseline,
         baseline_path=str(settings.baseline) if settings.baseline else None,
         properties=getattr(session, "properties", None),
+        not_run=getattr(session, "not_run", None),
+        stopped=stopped,
     )
+    seal(report, load_private(settings.sign_key) if getattr(settings, "sign_key", None) else None)
     out = Path(settings.report_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"json": out / "report.json"}

@@ -110,6 +110,15 @@ def end_of_run(
         f"target {r['target']}",
         "  " + counts_line(r),
     ]
+    unrun = r.get("not_run_checks") or []
+    if unrun:  # why the run is PARTIAL: the checks of the profile that reached no verdict
+        in_profile = sum(1 for item in r["checks"] if item["in_profile"])
+        lines.append(
+            f"  not run: {len(unrun)} of the {in_profile} checks of profile {r['profile']} reached no verdict "
+            f"({', '.join(unrun[:8])}{', …' if len(unrun) > 8 else ''}); the run cannot be CONFORMANT"
+        )
+    if r.get("stopped"):
+        lines.append(f"  {r['stopped']['reason']}; the checks after that are not-run")
     groups = failure_groups(r)
     for group in groups:
         lines += ["", *_group_lines(group, int(r["spec"]["operations"]))]

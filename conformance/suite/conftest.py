@@ -1,4 +1,4 @@
-"""Property-based part: per-test tallies of schemathesis checks (the plugin maps them onto catalogue ids)."""
+"""The suite's conftest: one PropertyRun per run, run-wide sweeps last, missing fields said as sentences."""
 
 from __future__ import annotations
 
@@ -6,24 +6,19 @@ import json
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from conformance.checks import CHECK_MARKER
-from conformance.fixtures import TALLY_KEY
+from conformance.runtime import Run
 
 
-@pytest.fixture(autouse=True)
-def _cnx_property_tally(request: pytest.FixtureRequest) -> Iterator[None]:
-    if request.node.get_closest_marker("cnx_properties") is None:
-        yield
-        return
-    from conformance import properties  # schemathesis is imported only when the property part runs
+@pytest.fixture(scope="session")
+def cnx_properties(cnx_run: Run) -> Any:
+    from conformance.properties import PropertyRun  # schemathesis is imported only when the property part runs
 
-    tally = properties.Tally()
-    request.node.stash[TALLY_KEY] = tally
-    properties.set_tally(tally)
-    yield
+    return PropertyRun(cnx_run)
 
 
 def pytest_configure(config: pytest.Config) -> None:

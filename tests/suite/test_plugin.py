@@ -110,7 +110,9 @@ def test_baseline_fails_only_on_regressions(pytester: pytest.Pytester, stub_targ
         f"--cnx-baseline={baseline}",
         f"--cnx-report-dir={tmp_path / 'b'}",
     )
-    assert second.ret == 0, second.stdout.str()
+    # No regression (ERR-SHAPE failed in the baseline too), but most ci checks have no test here: partial, exit 3.
+    assert second.ret == 3, second.stdout.str()
+    second.stdout.fnmatch_lines(["*PARTIAL*"])
 
 
 def test_unreachable_target_exits_2(pytester: pytest.Pytester) -> None:

@@ -1,4 +1,4 @@
-"""Report round trip: verify recomputes the verdict and refuses a report that does not add up."""
+"""Report round trip: verify checks the digest and signature, recomputes the verdict, refuses what does not add up."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from conformance.catalogue import catalogue
+from conformance.report.integrity import generate_keypair, load_private, load_public, seal
 from conformance.report.model import build
 from conformance.report.render import render_html, render_markdown
 from conformance.report.verify import verify, verify_data
@@ -22,9 +23,11 @@ def make_report(profile: str = "ci", failing: str | None = None) -> dict[str, An
     results = Results()
     for entry in catalogue().for_profile(profile):
         status = "failed" if entry.id == failing else "passed"
-        results.add(entry.id, Outcome(f"test_{entry.id}", status, "boom" if failing == entry.id else ""))
+        outcome = Outcome(f"test_{entry.id}", status, "boom" if failing == entry.id else "")
+        outcome.check, outcome.level = entry.id, entry.level
+        results.add(entry.id, outcome)
     verdicts = results.verdicts(catalogue(), profile, {})
-    return build(
+    report = build(
         target="http://127.0.0.1:1",
         profile=profile,
         seed=3,
@@ -39,6 +42,7 @@ def make_report(profile: str = "ci", failing: str | None = None) -> dict[str, An
         baseline_path=None,
         properties=None,
     )
+    return seal(report)
 
 
 def test_round_trip_conformant(tmp_path: Path) -> None:
@@ -56,7 +60,7 @@ def test_round_trip_conformant(tmp_path: Path) -> None:
             lambda r: r["checks"][0].update(
                 verdict="passed",
                 outcome="passed",
-                tests=[{"nodeid": "x", "status": "failed", "message": "", "duration": 0, "exchanges": []}],
+                tests=[{**r["checks"][0]["tests"][0], "status": "failed"}],
             ),
             "add up",
         ),
@@ -68,14 +72,100 @@ def test_round_trip_conformant(tmp_path: Path) -> None:
         (lambda r: r["counts"].update(passed=999), "counts"),
     ],
 )
-def test_tampered_report_is_refused(tamper: Any, needle: str) -> None:
+def test_recomputed_fake_is_refused(tamper: Any, needle: str) -> None:
+    """A faker who edits a field AND recomputes the digest still meets the recomputed verdicts."""
     report = make_report(failing=catalogue().for_profile("ci")[0].id)
     assert verify_data(report).refused is False
     tampered = copy.deepcopy(report)
     tamper(tampered)
-    result = verify_data(tampered)
+    result = verify_data(seal(tampered))
     assert result.refused, result.message
     assert needle in result.message
+    assert result.code == 4
+
+
+def _leaves(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _leaves(v, (*path, k))] or [path]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _leaves(v, (*path, i))] or [path]
+    return [path]
+
+
+def _edit(value: Any) -> Any:
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, (int, float)):
+        return value + 1
+    if isinstance(value, str):
+        return value + "x"
+    if value is None:
+        return "x"
+    return [*value, "x"] if isinstance(value, list) else {**value, "x": 1}
+
+
+def test_a_one_field_edit_of_any_field_is_refused() -> None:
+    report = make_report(failing="NO-5XX")
+    leaves = [p for p in _leaves(report) if p[:1] != ("integrity",)]
+    assert len(leaves) > 500  # every field of a real report: run, kit, spec, checks, results, operations
+    for path in leaves:
+        tampered = copy.deepcopy(report)
+        node = tampered
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = _edit(node[path[-1]])
+        result = verify_data(tampered)
+        assert result.refused, (path, result.message)
+        assert result.code == 4, (path, result.message)
+
+
+def test_signature_proves_who_made_the_report(tmp_path: Path) -> None:
+    generate_keypair(tmp_path / "k", tmp_path / "k.pub")
+    generate_keypair(tmp_path / "other", tmp_path / "other.pub")
+    report = make_report(failing="NO-5XX")
+    seal(report, load_private(tmp_path / "k"))
+    assert verify_data(report, load_public(tmp_path / "k.pub")).code == 1  # genuine, non-conformant
+    assert verify_data(report, load_public(tmp_path / "other.pub")).code == 4
+    # A consistent fake: the failure removed, verdicts and counts recomputed, digest recomputed.
+    fake = make_report()
+    fake["integrity"] = report["integrity"] | {"digest": fake["integrity"]["digest"]}
+    assert verify_data(fake).ok  # the digest alone cannot tell...
+    refused = verify_data(fake, load_public(tmp_path / "k.pub"))
+    assert refused.refused, refused.message  # ...the signature can
+    assert refused.code == 4
+    unsigned = make_report()
+    assert "not signed" in verify_data(unsigned, load_public(tmp_path / "k.pub")).message
+
+
+def test_partial_and_nothing_run_are_never_certified() -> None:
+    report = make_report()
+    report["checks"][0].update(verdict="not-run", outcome="not-run", tests=[])
+    rebuilt = build(
+        target=report["target"],
+        profile="ci",
+        seed=3,
+        run_id="abc",
+        catalogue=catalogue(),
+        verdicts=Results().verdicts(catalogue(), "ci", {}),
+        operations=[],
+        cleanup_failures=[],
+        kit_errors=[],
+        started=0.0,
+        baseline=None,
+        baseline_path=None,
+        properties=None,
+    )
+    assert rebuilt["verdict"] == "partial"
+    result = verify_data(seal(rebuilt))
+    assert not result.ok
+    assert not result.refused
+    assert result.code == 3
+
+
+def test_unreadable_report_has_its_own_code(tmp_path: Path) -> None:
+    path = tmp_path / "report.json"
+    path.write_text("{")
+    assert verify(path).code == 2
 
 
 def test_summaries_show_every_check_and_verdict() -> None:

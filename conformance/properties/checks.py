@@ -1,0 +1,86 @@
+"""The kit's own schemathesis checks, run inside every exchange of the property-based part.
+
+Registered with schemathesis when this module is imported (``@schemathesis.check`` is how its engine finds
+custom checks); any state they need lives on the run's :class:`~conformance.properties.engine.PropertyRun`,
+reached through the schema of the case they judge.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import schemathesis
+
+from conformance.contract import contract
+
+__all__ = ["CHECK_IDS", "error_shape", "ignored_auth_once_per_operation", "retry_after_is_integer"]
+
+#: schemathesis check name -> catalogue id
+CHECK_IDS = {
+    "not_a_server_error": "NO-5XX",
+    "status_code_conformance": "SCHEMA-STATUS",
+    "content_type_conformance": "SCHEMA-CONTENT-TYPE",
+    "response_headers_conformance": "SCHEMA-HEADERS",
+    "response_schema_conformance": "SCHEMA-RESPONSE",
+    "negative_data_rejection": "INPUT-INVALID-REJECTED",
+    "positive_data_acceptance": "INPUT-VALID-ACCEPTED",
+    "missing_required_header": "INPUT-MISSING-HEADER",
+    "unsupported_method": "STATUS-METHOD-NOT-ALLOWED",
+    "use_after_free": "STATE-DELETED-GONE",
+    "ensure_resource_availability": "STATE-CREATED-AVAILABLE",
+    "ignored_auth_once_per_operation": "AUTH-NOT-IGNORED",
+    "error_shape": "ERR-SHAPE",
+    "retry_after_is_integer": "RATE-RETRY-AFTER-INTEGER",
+}
+
+
+def _header(response: Any, name: str) -> str:
+    raw = response.headers.get(name, [""])
+    return str((raw[0] if isinstance(raw, list) and raw else raw) or "")
+
+
+@schemathesis.check
+def error_shape(ctx: Any, response: Any, case: Any) -> bool | None:
+    """Every 4xx/5xx is ``{"error": string}`` with a JSON Content-Type (seed: Error shape)."""
+    if response.status_code < 400:
+        return None
+    media = _header(response, "content-type").split(";")[0].strip().lower()
+    if media != "application/json":
+        raise AssertionError(f"{response.status_code} with Content-Type {media!r}; the seed requires JSON errors")
+    try:
+        body = json.loads(response.content or b"")
+    except ValueError:
+        raise AssertionError(f"{response.status_code} body is not JSON: {response.content[:200]!r}") from None
+    if not (isinstance(body, dict) and isinstance(body.get("error"), str) and body["error"]):
+        raise AssertionError(f'{response.status_code} body is not {{"error": string}}: {str(body)[:200]}')
+    return None
+
+
+@schemathesis.check
+def retry_after_is_integer(ctx: Any, response: Any, case: Any) -> bool | None:
+    """Every 429 carries ``Retry-After`` in whole seconds, at least the spec's minimum (RFC 6585, RFC 9110)."""
+    if response.status_code != 429:
+        return None
+    value = _header(response, "retry-after")
+    minimum = int(contract().ext("rate-limit")["retry_after"].get("at_least", 1))
+    if not value.strip().isdigit() or int(value) < minimum:
+        raise AssertionError(f"429 with Retry-After {value!r}; the spec requires an integer >= {minimum}")
+    return None
+
+
+@schemathesis.check
+def ignored_auth_once_per_operation(ctx: Any, response: Any, case: Any) -> bool | None:
+    """schemathesis's ``ignored_auth``, confirmed once per operation per run as its own engine does.
+
+    In pytest the built-in probes after every authenticated 2xx (no run-wide memory); the probes are anonymous
+    traffic, which the spec limits per client address, so they would dominate the run's time. The memory is the
+    run's, kept on the schema's run object.
+    """
+    from schemathesis.specs.openapi.checks import ignored_auth
+
+    run = getattr(case.operation.schema, "cnx_run", None)
+    if run is None:
+        return None
+    ctx.auth_enforced_operations = run.enforced
+    return ignored_auth(ctx, response, case)

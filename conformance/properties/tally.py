@@ -1,0 +1,44 @@
+"""Per-operation results of the property-based part: which schemathesis checks ran, which failed and why."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.properties.checks import CHECK_IDS
+
+__all__ = ["Tally"]
+
+
+@dataclass
+class Tally:
+    """Check name -> outcomes seen while one operation (or the stateful walk) was tested."""
+
+    operation: str | None = None
+    passed: set[str] = field(default_factory=set)
+    failed: dict[str, str] = field(default_factory=dict)
+    inconclusive: dict[str, str] = field(default_factory=dict)
+    cases: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, name: str, failure: Any, where: str = "") -> None:
+        with self.lock:
+            if failure is None:
+                self.passed.add(name)
+            else:
+                self.failed.setdefault(name, f"{str(failure)[:3000]}\n{where}".strip())
+
+    def by_id(self) -> dict[str, tuple[str, str]]:
+        """Catalogue id -> (status, message); a failure outranks an inconclusive case, which outranks a pass."""
+        result: dict[str, tuple[str, str]] = {}
+        for name in self.passed:
+            if name in CHECK_IDS:
+                result[CHECK_IDS[name]] = ("passed", "")
+        for name, message in self.inconclusive.items():
+            if name in CHECK_IDS and name not in self.passed:
+                result[CHECK_IDS[name]] = ("inconclusive", f"inconclusive: {message}")
+        for name, message in self.failed.items():
+            if name in CHECK_IDS:
+                result[CHECK_IDS[name]] = ("failed", f"{name}: {message}")
+        return result
