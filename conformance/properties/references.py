@@ -46,9 +46,10 @@ class References:
                     else:
                         self._walk(value[prop], _resolve(sub), operation_id, depth + 1)
             elif isinstance(value, list) and isinstance(part.get("items"), dict):
-                replaced = [self._reference(part["items"], item, operation_id) for item in value]
-                if value and all(r is not None for r in replaced):
-                    value[:] = list(dict.fromkeys(replaced))  # one existing id: a list of refs stays unique
+                ids = [self._reference(part["items"], item, operation_id) for item in value]
+                existing = [i for i in ids if i is not None]
+                if value and len(existing) == len(ids):
+                    value[:] = list(dict.fromkeys(existing))  # one existing id: a list of refs stays unique
                     continue
                 for item in value:
                     self._walk(item, _resolve(part["items"]), operation_id, depth + 1)
