@@ -126,6 +126,7 @@ class Bootstrapper:
                 "COOKIE-FLAGS",
                 f"auth_login answered {reply.status_code} without the cnx_access cookie the spec documents",
                 exchange.to_dict(),
+                "auth_login",
             )
         self.redactor.add(*cookies.values())
         root.cookie_header = f"cnx_access={cookies['cnx_access']}"
@@ -248,17 +249,21 @@ def _expect(
         message = f"could not {doing}: {operation_id} answered {reply.status_code}, the spec requires {expected}"
         if error is CredentialsError and reply.status_code in (400, 401, 403):
             raise error(f"{message}: {detail}", hint="fix the [[accounts]] credentials in the config file")
-        raise ContractBreach(breach_check(info, reply), f"{message}: {detail}", exchange.to_dict())
+        raise ContractBreach(breach_check(info, reply), f"{message}: {detail}", exchange.to_dict(), operation_id)
     try:
         body = reply.json()
     except ValueError:
         raise ContractBreach(
-            "SCHEMA-CONTENT-TYPE", f"could not {doing}: {operation_id} answered a non-JSON body", exchange.to_dict()
+            "SCHEMA-CONTENT-TYPE",
+            f"could not {doing}: {operation_id} answered a non-JSON body",
+            exchange.to_dict(),
+            operation_id,
         ) from None
     if not isinstance(body, dict):
         raise ContractBreach(
             "SCHEMA-RESPONSE",
             f"could not {doing}: {operation_id} answered {type(body).__name__}, not an object",
             exchange.to_dict(),
+            operation_id,
         )
     return body

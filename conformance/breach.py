@@ -20,10 +20,13 @@ __all__ = ["ContractBreach", "breach_check"]
 class ContractBreach(AssertionError):
     """The target answered a setup request against the contract."""
 
-    def __init__(self, check_id: str, message: str, exchange: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, check_id: str, message: str, exchange: dict[str, Any] | None = None, operation: str | None = None
+    ) -> None:
         super().__init__(message)
         self.check_id = check_id
         self.exchanges = [exchange] if exchange else []
+        self.operation = operation  # the operationId whose answer broke the rule
 
 
 def breach_check(info: OperationInfo, reply: httpx.Response) -> str:

@@ -144,7 +144,8 @@ class ConformanceSession:
         if id(breach) not in self._breaches:
             self._breaches.add(id(breach))
             message = f"during the suite's setup: {breach}"
-            self.record(breach.check_id, Outcome("bootstrap", "failed", message, 0.0, list(breach.exchanges)))
+            failure = Outcome("bootstrap", "failed", message, 0.0, list(breach.exchanges), operation=breach.operation)
+            self.record(breach.check_id, failure)
         mark = item.get_closest_marker(CHECK_MARKER)
         reason = f"not run: the setup it needs broke {breach.check_id}"
         self.not_run.append({"nodeid": item.nodeid, "check": mark.args[0] if mark else "", "reason": reason})

@@ -126,11 +126,14 @@ def test_nothing_run_is_never_conformant(pytester: pytest.Pytester, stub: str, a
 def test_a_setup_breach_is_a_failure_under_the_broken_rule(pytester: pytest.Pytester, stub: str) -> None:
     result, report, _ = run(pytester, stub, "-k", "needs_an_account")
     assert result.ret == 1, result.stdout.str()  # never 2: the target broke the contract
-    result.stdout.fnmatch_lines(["*NON-CONFORMANT*", "*failed*STATUS-CREATE-201*auth_signup answered 200*201*"])
+    result.stdout.fnmatch_lines(
+        ["*NON-CONFORMANT*", "FAILED STATUS-CREATE-201*", "*auth_signup answered 200, the spec requires 201*"]
+    )
     check = next(c for c in report["checks"] if c["id"] == "STATUS-CREATE-201")
     breach = check["tests"][0]
     assert breach["status"] == "failed"
     assert breach["nodeid"] == "bootstrap"
+    assert breach["operation"] == "auth_signup"
     assert breach["exchanges"][0]["curl"].startswith("curl ")
     assert breach["exchanges"][0]["status"] == 200
     assert report["kit_errors"] == []
