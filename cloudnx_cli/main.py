@@ -79,7 +79,9 @@ def run(argv: Sequence[str], environ: Mapping[str, str]) -> int:
         top.print_help(sys.stderr)
         return ExitCode.USAGE
     if ns.service == "configure":
-        return configure.run(ns.rest, ns.profile, environ)
+        # `cloudnx --endpoint U configure` means configure's --endpoint (given after the command, it wins).
+        given = [*(["--endpoint", ns.endpoint] if ns.endpoint else []), *ns.rest]
+        return configure.run(given, ns.profile, environ)
     if ns.service not in contract.commands():
         raise _unknown("service", ns.service, [*contract.services(), "configure"], "cloudnx")
     service_ns = parsers.service_parser(ns.service).parse_args(ns.rest)

@@ -3,6 +3,7 @@ through their lifecycle, lists with --query and pagination, errors, the exchange
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import stat
@@ -137,7 +138,9 @@ def test_exchange_auth_caches_the_token_0600_until_it_fails(configured: Cli, hom
     assert json.loads(cache.read_text())["access_token"] != record["access_token"]
 
 
-def test_bad_input_is_a_usage_error_before_any_request(configured: Cli, tmp_path: Path) -> None:
+def test_bad_input_is_a_usage_error_before_any_request(
+    configured: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     cli = configured
     assert cli("compute", "vpcs-create", "--body", "{not json").code == 2
     assert cli("compute", "vpcs-create", "--body", "@" + str(tmp_path / "absent.json")).code == 2
@@ -148,6 +151,10 @@ def test_bad_input_is_a_usage_error_before_any_request(configured: Cli, tmp_path
     from_file = cli("compute", "vpcs-create", "--body", "@" + str(body), "--name", "overridden")
     assert from_file.code == 0
     assert from_file.json()["name"] == "overridden"
+    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps({"name": "from-stdin", "cidr_block": "10.61.0.0/16"})))
+    from_stdin = cli("compute", "vpcs-create", "--body", "-")
+    assert from_stdin.code == 0
+    assert from_stdin.json()["name"] == "from-stdin"
 
 
 def test_an_unreachable_endpoint_is_a_network_failure(configured: Cli) -> None:
