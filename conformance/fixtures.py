@@ -121,7 +121,7 @@ def s3(cnx_run: Run) -> Callable[[dict[str, Any]], Any]:
     import boto3
     from botocore.config import Config as BotoConfig
 
-    plane = cnx_run.contract.ext("s3-data-plane")
+    plane = cnx_run.contract.s3
 
     def factory(bucket_key: dict[str, Any]) -> Any:
         return boto3.client(
@@ -129,9 +129,9 @@ def s3(cnx_run: Run) -> Callable[[dict[str, Any]], Any]:
             endpoint_url=cnx_run.target.s3_url,
             aws_access_key_id=bucket_key["id"],
             aws_secret_access_key=bucket_key["secret_access_key"],
-            region_name=plane["signing"]["region"],
+            region_name=plane.signing.region,
             config=BotoConfig(
-                s3={"addressing_style": plane.get("addressing_style", "path")},
+                s3={"addressing_style": plane.addressing_style},
                 signature_version="s3v4",
                 retries={"max_attempts": 1},
                 # Newer botocore adds CRC checksums by default; S3-compatible targets need not support them.

@@ -64,13 +64,13 @@ def _provoke(
         reply = root.call("buckets_create", json={"name": bucket["name"]})
         return reply, documented(contract, "buckets_create", name)
     if name == "Gone":
-        bounds = contract.ext("lifetimes")["pending_token_ttl_seconds"]
-        token = make("pending_tokens", alice.root, purpose="email_verification", ttl_seconds=bounds["minimum"])
-        time.sleep(bounds["minimum"] + 1.0)
+        bounds = contract.lifetimes.pending_token_ttl_seconds
+        token = make("pending_tokens", alice.root, purpose="email_verification", ttl_seconds=bounds.minimum)
+        time.sleep(bounds.minimum + 1.0)
         reply = root.call("pending_tokens_get", path_params={"pending_id": token["id"]})
         return reply, documented(contract, "pending_tokens_get", name)
     if name == "PayloadTooLarge":
-        size = contract.ext("limits")["max_body_bytes"] + 1
+        size = contract.limits.max_body_bytes + 1
         content = b'{"name": "' + b"x" * size + b'"}'
         reply = root.call("vpcs_create", content=content, headers={"Content-Type": "application/json"})
         return reply, documented(contract, "vpcs_create", name)
@@ -80,7 +80,7 @@ def _provoke(
     if name == "UnprocessableEntity":
         # Same Idempotency-Key, different body (x-cloudnx-idempotency.mismatch_status).
         key = fresh_key()
-        header = contract.ext("idempotency")["header"]
+        header = contract.idempotency.header
         first = root.call("teams_create", json={"name": f"cnx-e-{key[:8]}"}, headers={header: key})
         assert first.status_code < 300, f"setup: {describe(first)}"
         reuse = root.call("teams_create", json={"name": f"cnx-f-{key[:8]}"}, headers={header: key})

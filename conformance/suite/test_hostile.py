@@ -256,7 +256,7 @@ def test_oversized_header_query_and_body_are_refused(
             problem = _judge_raw(info, label, answer)
             if problem:
                 failures.append(problem)
-    limit = contract.ext("limits")["max_body_bytes"]
+    limit = contract.limits.max_body_bytes
     too_large = _statuses(contract, "vpcs_create", "PayloadTooLarge")
     for info in _bodied(contract, "ci"):
         body = b'{"name": "' + b"x" * (limit * 16) + b'"}'

@@ -74,18 +74,18 @@ def _cleanup(api: Any, identity: Any, contract: Any, delete: str, items: list[di
 def test_identical_retry_replays_with_one_side_effect(
     api: Any, alice: Any, contract: Any, cnx_run: Any, create: str, listed: str, delete: str
 ) -> None:
-    spec = contract.ext("idempotency")
+    spec = contract.idempotency
     client = api(alice.admin)
     key, body = fresh_key(), _body(cnx_run, client, contract, create)
-    first = client.call(create, json=body, headers={spec["header"]: key})
-    second = client.call(create, json=body, headers={spec["header"]: key})
+    first = client.call(create, json=body, headers={spec.header: key})
+    second = client.call(create, json=body, headers={spec.header: key})
     created = _count(api, alice.admin, contract, listed, body["name"])
     try:
         assert first.status_code == contract.op(create).success_status, f"first create: {describe(first)}"
         assert second.status_code == first.status_code, f"replay status differs: {describe(second)}"
         assert second.json() == first.json(), f"replay body differs: {first.text[:200]} vs {second.text[:200]}"
-        assert second.headers.get(spec["replay_header"]) == "true", (
-            f"a replay is marked {spec['replay_header']}: true (spec x-cloudnx-idempotency): {dict(second.headers)}"
+        assert second.headers.get(spec.replay_header) == "true", (
+            f"a replay is marked {spec.replay_header}: true (spec): {dict(second.headers)}"
         )
         assert len(created) == 1, f"two identical requests with one key created {len(created)} resources"
     finally:
@@ -97,21 +97,21 @@ def test_identical_retry_replays_with_one_side_effect(
 def test_same_key_different_body_is_rejected(
     api: Any, alice: Any, contract: Any, cnx_run: Any, create: str, listed: str, delete: str
 ) -> None:
-    spec = contract.ext("idempotency")
+    spec = contract.idempotency
     key = fresh_key()
     client = api(alice.admin)
     body, changed = _body(cnx_run, client, contract, create), _body(cnx_run, client, contract, create)
-    first = client.call(create, json=body, headers={spec["header"]: key})
-    other = client.call(create, json=changed, headers={spec["header"]: key})
+    first = client.call(create, json=body, headers={spec.header: key})
+    other = client.call(create, json=changed, headers={spec.header: key})
     created = _count(api, alice.admin, contract, listed, body["name"])
     created += _count(api, alice.admin, contract, listed, changed["name"])
     try:
         assert first.status_code == contract.op(create).success_status, describe(first)
         # 422 after the IETF draft, or the seed's own 400 / 409 (x-cloudnx-levels decision idempotency-mismatch).
-        accepted = {spec["mismatch_status"], *cloudnx_spec.levels().decision("idempotency-mismatch").seed_equivalents}
+        accepted = {spec.mismatch_status, *cloudnx_spec.levels().decision("idempotency-mismatch").seed_equivalents}
         assert other.status_code in accepted, (
-            f"same Idempotency-Key, different body: the spec documents {spec['mismatch_status']} "
-            f"(the seed's {sorted(accepted - {spec['mismatch_status']})} accepted), received {describe(other)}"
+            f"same Idempotency-Key, different body: the spec documents {spec.mismatch_status} "
+            f"(the seed's {sorted(accepted - {spec.mismatch_status})} accepted), received {describe(other)}"
         )
         assert_error(other)
         assert len(created) == 1, f"a mismatched reuse created a second resource ({len(created)})"
@@ -124,12 +124,12 @@ def test_same_key_different_body_is_rejected(
 def test_concurrent_duplicates_never_double_the_side_effect(
     api: Any, alice: Any, contract: Any, cnx_run: Any, create: str, listed: str, delete: str
 ) -> None:
-    spec = contract.ext("idempotency")
+    spec = contract.idempotency
     client = api(alice.admin)
     key, body = fresh_key(), _body(cnx_run, client, contract, create)
     with concurrent.futures.ThreadPoolExecutor(max_workers=6) as pool:
         replies: list[httpx.Response] = list(
-            pool.map(lambda _: client.call(create, json=body, headers={spec["header"]: key}), range(6))
+            pool.map(lambda _: client.call(create, json=body, headers={spec.header: key}), range(6))
         )
     created = _count(api, alice.admin, contract, listed, body["name"])
     try:
@@ -137,12 +137,12 @@ def test_concurrent_duplicates_never_double_the_side_effect(
         originals = [
             r
             for r in replies
-            if r.status_code == contract.op(create).success_status and r.headers.get(spec["replay_header"]) != "true"
+            if r.status_code == contract.op(create).success_status and r.headers.get(spec.replay_header) != "true"
         ]
         for reply in replies:
-            assert reply.status_code in (contract.op(create).success_status, spec["in_flight_status"]), (
+            assert reply.status_code in (contract.op(create).success_status, spec.in_flight_status), (
                 f"a duplicate is either replayed or, while the first is in flight, "
-                f"{spec['in_flight_status']}: {describe(reply)}"
+                f"{spec.in_flight_status}: {describe(reply)}"
             )
         assert len(originals) == 1, f"{len(originals)} concurrent duplicates were processed as originals: {statuses}"
         assert len(created) == 1, f"6 concurrent requests with one key created {len(created)} resources ({statuses})"
@@ -155,8 +155,8 @@ def test_concurrent_duplicates_never_double_the_side_effect(
 def test_keys_are_scoped_to_principal_and_route(
     api: Any, alice: Any, bob: Any, contract: Any, cnx_run: Any, create: str, listed: str, delete: str
 ) -> None:
-    spec = contract.ext("idempotency")
-    header = {spec["header"]: fresh_key()}
+    spec = contract.idempotency
+    header = {spec.header: fresh_key()}
     other = next((c for c, _, _ in TARGETS if c != create), "")
     calls = [(alice.admin, create), (bob.admin, create)] + ([(alice.admin, other)] if other else [])
     replies = []
@@ -172,7 +172,7 @@ def test_keys_are_scoped_to_principal_and_route(
             f"{identity.name} on {operation_id} with a key used by another principal or route "
             f"(scope is principal+method+path): {describe(response)}"
         )
-        assert response.headers.get(spec["replay_header"]) != "true", (
+        assert response.headers.get(spec.replay_header) != "true", (
             f"{identity.name} on {operation_id} got another principal's or route's stored response: "
             f"{describe(response)}"
         )
@@ -183,19 +183,19 @@ def test_keys_are_scoped_to_principal_and_route(
 def test_key_bounds_are_enforced(
     api: Any, alice: Any, contract: Any, cnx_run: Any, create: str, listed: str, delete: str
 ) -> None:
-    spec = contract.ext("idempotency")
-    bounds = spec["key"]
+    spec = contract.idempotency
     client = api(alice.admin)
     info = contract.op(create)
-    for bad in ("x" * (bounds["maxLength"] + 1),) + (("",) if bounds["minLength"] > 0 else ()):
-        response = client.call(create, json=_body(cnx_run, client, contract, create), headers={spec["header"]: bad})
+    for bad in ("x" * (spec.key_max_length + 1),) + (("",) if spec.key_min_length > 0 else ()):
+        response = client.call(create, json=_body(cnx_run, client, contract, create), headers={spec.header: bad})
         if response.status_code < 300:
             cnx_run.resources.register(client, info, {}, response.json())
         assert response.status_code == documented(contract, create, "BadRequest"), (
-            f"an Idempotency-Key of {len(bad)} characters is outside {bounds}: {describe(response)}"
+            f"an Idempotency-Key of {len(bad)} characters is outside {spec.key_min_length}..{spec.key_max_length}: "
+            f"{describe(response)}"
         )
         assert_error(response)
-    longest = "k" * (bounds["maxLength"] - 36) + fresh_key()
-    ok = client.call(create, json=_body(cnx_run, client, contract, create), headers={spec["header"]: longest})
+    longest = "k" * (spec.key_max_length - 36) + fresh_key()
+    ok = client.call(create, json=_body(cnx_run, client, contract, create), headers={spec.header: longest})
     assert ok.status_code == info.success_status, f"a key of maxLength is valid: {describe(ok)}"
     cnx_run.resources.register(client, info, {}, ok.json())

@@ -94,10 +94,10 @@ def test_tokens_are_rs256_with_a_published_kid_and_required_claims(
 
 @check("JWT-LIFETIME")
 def test_token_lifetime_is_fifteen_minutes(tokens: dict[str, str], contract: Any) -> None:
-    lifetimes = contract.ext("lifetimes")
+    lifetimes = contract.lifetimes
     for source, expected in (
-        ("cookie", lifetimes["access_token_seconds"]),
-        ("exchange", lifetimes["exchange_token_seconds"]),
+        ("cookie", lifetimes.access_token_seconds),
+        ("exchange", lifetimes.exchange_token_seconds),
     ):
         if source not in tokens:
             continue  # an opaque cookie: its 15 minutes are judged by COOKIE-LIFETIME

@@ -12,6 +12,7 @@ import base64
 from collections import Counter
 from typing import Any
 
+import cloudnx_spec
 from conformance.checks import check
 from conformance.resources import creates
 from conformance.suite.support import assert_error, describe, documented, made, sampled, walk
@@ -22,7 +23,7 @@ CREATE = "vpcs_create"
 
 def _page_size(contract: Any) -> int:
     # The smallest page above one item: several pages from a handful of resources.
-    return int(contract.spec["components"]["parameters"]["Limit"]["schema"]["minimum"]) + 1
+    return int(cloudnx_spec.component("parameters", "Limit")["schema"]["minimum"]) + 1
 
 
 def _walkable(contract: Any, target: Any) -> list[tuple[Any, Any]]:

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+import cloudnx_spec
 from conformance.checks import check
 from conformance.suite.support import describe, documented, made
 
@@ -52,20 +53,22 @@ def _cookie_header(response: httpx.Response) -> str:
 @check("COOKIE-FLAGS")
 def test_session_cookies_are_httponly(raw: httpx.Client, alice: Any, contract: Any) -> None:
     cookies = _cookies(_login(raw, contract, alice))
-    for name, expected in contract.op("auth_login").raw["x-cloudnx-cookies"].items():
+    for expected in cloudnx_spec.operation("auth_login").cookies:
+        name = expected.name
         assert name in cookies, f"login sets no {name} cookie (seed: cnx_access and cnx_refresh HttpOnly cookies)"
         got = cookies[name]
-        assert ("httponly" in got) == expected["http_only"], f"{name}: HttpOnly expected {expected}, got {got}"
+        assert ("httponly" in got) == expected.http_only, f"{name}: HttpOnly expected {expected}, got {got}"
 
 
 @check("COOKIE-ATTRIBUTES")
 def test_session_cookies_are_secure_samesite_with_their_path(raw: httpx.Client, alice: Any, contract: Any) -> None:
     cookies = _cookies(_login(raw, contract, alice))
-    for name, expected in contract.op("auth_login").raw["x-cloudnx-cookies"].items():
+    for expected in cloudnx_spec.operation("auth_login").cookies:
+        name = expected.name
         got = cookies.get(name, {})
-        assert ("secure" in got) == expected["secure"], f"{name}: Secure expected, got {got}"
-        assert got.get("samesite", "").lower() == expected["same_site"].lower(), f"{name}: SameSite, got {got}"
-        assert got.get("path", "/") == expected["path"], f"{name}: Path {expected['path']} expected, got {got}"
+        assert ("secure" in got) == expected.secure, f"{name}: Secure expected, got {got}"
+        assert got.get("samesite", "").lower() == expected.same_site.lower(), f"{name}: SameSite, got {got}"
+        assert got.get("path", "/") == expected.path, f"{name}: Path {expected.path} expected, got {got}"
 
 
 def _lifetime(attributes: dict[str, str], sent: str | None) -> float | None:
@@ -84,13 +87,13 @@ def _lifetime(attributes: dict[str, str], sent: str | None) -> float | None:
 
 @check("COOKIE-LIFETIME")
 def test_session_cookie_lifetimes(raw: httpx.Client, alice: Any, contract: Any) -> None:
-    lifetimes = contract.ext("lifetimes")
+    lifetimes = contract.lifetimes
     login = _login(raw, contract, alice)
     cookies = _cookies(login)
-    declared = contract.op("auth_login").raw["x-cloudnx-cookies"]
-    expected = {"cnx_access": lifetimes["access_token_seconds"], "cnx_refresh": lifetimes["refresh_token_seconds"]}
+    declared = {cookie.name: cookie for cookie in cloudnx_spec.operation("auth_login").cookies}
+    expected = {"cnx_access": lifetimes.access_token_seconds, "cnx_refresh": lifetimes.refresh_token_seconds}
     for name, seconds in expected.items():
-        assert declared[name]["max_age"] == seconds, f"spec disagrees with itself on {name}"
+        assert declared[name].max_age == seconds, f"spec disagrees with itself on {name}"
         got = _lifetime(cookies.get(name, {}), login.headers.get("date"))
         # Expires has one-second resolution and Date may be a second older than the cookie: allow 2 s.
         assert got is not None and abs(got - seconds) <= _EXPIRES_SLACK_SECONDS, (
@@ -184,7 +187,7 @@ def test_exchange_credentials_gives_a_working_bearer(raw: httpx.Client, alice: A
     )
     assert reply.status_code == contract.op("iam_exchange_credentials").success_status, describe(reply)
     body = reply.json()
-    assert body.get("expires_in") == contract.ext("lifetimes")["exchange_token_seconds"], describe(reply)
+    assert body.get("expires_in") == contract.lifetimes.exchange_token_seconds, describe(reply)
     bearer = {"Authorization": f"{body['token_type']} {body['access_token']}"}
     for operation_id in ("auth_me_get", "vpcs_list", "buckets_list"):
         response = raw.get(contract.url(operation_id), headers=bearer)

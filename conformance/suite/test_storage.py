@@ -53,7 +53,7 @@ def test_presigned_url_works_then_expires(
 ) -> None:
     bucket, key = _bucket_with_key(make, alice)
     _put(request, s3(key), bucket["name"], "p.txt", b"presigned")
-    lifetime = int(contract.ext("lifetimes")["presign_min_seconds"]) + 1
+    lifetime = contract.lifetimes.presign_min_seconds + 1
     reply = api(alice.root).call(
         "buckets_presign",
         path_params={"bucket_name": bucket["name"]},
@@ -66,23 +66,23 @@ def test_presigned_url_works_then_expires(
         assert fresh.status_code == 200 and fresh.content == b"presigned", f"fresh presigned URL: {describe(fresh)}"
         time.sleep(lifetime + 1.5)
         stale = plain.get(url)
-    expired = contract.ext("s3-data-plane")["presigned_expired_status"]
+    expired = contract.s3.presigned_expired_status
     assert stale.status_code == expired, f"a presigned URL {lifetime}s old must answer {expired}: {describe(stale)}"
 
 
 @check("S3-PRESIGN-BOUNDS")
 def test_presign_expiry_outside_bounds_is_rejected(api: Any, make: Any, alice: Any, contract: Any) -> None:
     bucket, key = _bucket_with_key(make, alice)
-    lifetimes = contract.ext("lifetimes")
-    for expires_in in (lifetimes["presign_min_seconds"] - 1, -1, lifetimes["presign_max_seconds"] + 1):
+    lifetimes = contract.lifetimes
+    for expires_in in (lifetimes.presign_min_seconds - 1, -1, lifetimes.presign_max_seconds + 1):
         reply = api(alice.root).call(
             "buckets_presign",
             path_params={"bucket_name": bucket["name"]},
             json={"method": "GET", "key": "k", "expires_in": expires_in, "access_key_id": key["id"]},
         )
         assert reply.status_code == documented(contract, "buckets_presign", "BadRequest"), (
-            f"expires_in={expires_in} is outside {lifetimes['presign_min_seconds']}.."
-            f"{lifetimes['presign_max_seconds']}: {describe(reply)}"
+            f"expires_in={expires_in} is outside {lifetimes.presign_min_seconds}.."
+            f"{lifetimes.presign_max_seconds}: {describe(reply)}"
         )
 
 
