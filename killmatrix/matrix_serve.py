@@ -33,11 +33,12 @@ def main(argv: list[str] | None = None) -> int:
     sock.bind(("127.0.0.1", 0))
     host, port = sock.getsockname()
     # The server settings carry host/port (issuer and S3 endpoint URLs are built from them), as in serve.py.
-    app, _fault = build(args.variant, host=host, port=port)
+    app, fault = build(args.variant, host=host, port=port)
     print(f"{READY_PREFIX}http://{host}:{port}", flush=True)
     # The reference server's own serving configuration: the same HTTP-layer limits as cloudnx-reference.
     serving = importlib.import_module("reference_server.serving")
-    settings = importlib.import_module("reference_server.settings").Settings.load()
+    # The variant's settings reach the HTTP layer too (its limits live in uvicorn's protocol, not in the app).
+    settings = importlib.import_module("reference_server.settings").Settings.load(dict(type(fault).settings))
     config = serving.uvicorn_config(app, settings, lifespan="auto")
     uvicorn.Server(config).run(sockets=[sock])
     return 0

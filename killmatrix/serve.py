@@ -34,7 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     app, fault = build(args.variant, host=args.host, port=args.port)
     print(f"killmatrix variant {fault.name!r} ({fault.description}) on http://{args.host}:{args.port}", flush=True)
     serving = importlib.import_module("reference_server.serving")
-    settings = importlib.import_module("reference_server.settings").Settings.load()
+    # The variant's settings reach the HTTP layer too (its limits live in uvicorn's protocol, not in the app).
+    settings = importlib.import_module("reference_server.settings").Settings.load(dict(type(fault).settings))
     uvicorn.Server(serving.uvicorn_config(app, settings, host=args.host, port=args.port, lifespan="auto")).run()
     return 0
 
