@@ -16,7 +16,17 @@ from typing import Any
 
 import cloudnx_spec
 
-__all__ = ["CURSOR", "NEXT_CURSOR", "Command", "Option", "commands", "find", "services"]
+__all__ = [
+    "CURSOR",
+    "NEXT_CURSOR",
+    "Command",
+    "Option",
+    "command_name",
+    "commands",
+    "find",
+    "services",
+    "tag_descriptions",
+]
 
 #: The seed's list shape: ``{"instances": [ … ], "next_cursor": "…"}``; the spec's Cursor parameter takes it back.
 NEXT_CURSOR = "next_cursor"
