@@ -52,5 +52,7 @@ class FaultMiddleware:
             return response
 
         response = await self.fault.handle(request, forward)
-        response.finish()
+        if request.method != "HEAD":
+            # A HEAD answer has no body but announces the GET's Content-Length (RFC 9110 §9.3.2): keep it.
+            response.finish()
         await send_response(response, send)
