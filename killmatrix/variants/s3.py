@@ -10,14 +10,16 @@ import base64
 import hashlib
 import re
 import zlib
+from urllib.parse import urlencode
 
 import cloudnx_spec
+from killmatrix.context import Context
 from killmatrix.fault import Fault
 from killmatrix.sigv4 import parse_authorization, resign
 from killmatrix.wire import Forward, Request, Response
 
-__all__ = ["S3BatchDeleteFirstOnly", "S3CopyWritesNothing", "S3ListTruncationLost", "S3MultipartPartDropped",
-           "S3PreconditionIgnored"]  # fmt: skip
+__all__ = ["S3BatchDeleteFirstOnly", "S3CopyWritesNothing", "S3KeyScopeUnchecked", "S3ListTruncationLost",
+           "S3MultipartPartDropped", "S3PreconditionIgnored", "S3PresignNeverExpires"]  # fmt: skip
 
 _CONDITIONS = ("if-match", "if-none-match", "if-modified-since", "if-unmodified-since")
 _EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
@@ -138,3 +140,58 @@ class S3ListTruncationLost(_S3Fault):
             body = response.body.replace(b"<IsTruncated>true</IsTruncated>", b"<IsTruncated>false</IsTruncated>")
             response.body = re.sub(rb"<Next(ContinuationToken|Marker)>.*?</Next\1>", b"", body, flags=re.S)
         return response
+
+
+class S3KeyScopeUnchecked(_S3Fault):
+    """Answers a key of bucket A on bucket B as if it were B's own key (re-signed with a key of B it has seen)."""
+
+    name = "s3-key-scope-unchecked"
+    description = "a per-bucket key opens every bucket of the account (its scope is not checked)"
+    catches = ("S3-KEY-SCOPE",)
+    _KEYS = re.compile(r"^/storage/buckets/([^/]+)/keys$")
+
+    def __init__(self, context: Context) -> None:
+        super().__init__(context)
+        self.keys_of: dict[str, str] = {}  # bucket -> a key id of it (learned from bucket_keys_create)
+        self.bucket_of: dict[str, str] = {}  # key id -> its bucket
+
+    async def handle(self, request: Request, forward: Forward) -> Response:
+        prefix = cloudnx_spec.s3_data_plane().path_prefix_on_api_host
+        if _on_plane(request):
+            bucket = request.path[len(prefix) + 1 :].split("/", 1)[0]
+            key_id = parse_authorization(request.header("authorization") or "").get("Credential", "").split("/")[0]
+            other = self.keys_of.get(bucket)
+            if other and key_id and self.bucket_of.get(key_id) not in (None, bucket) and other in self.ctx.secrets:
+                plane = cloudnx_spec.s3_data_plane().signing
+                resign(request, other, self.ctx.secrets[other], region=plane.region, service=plane.service)
+            return await forward(request)
+        response = await forward(request)
+        made = self._KEYS.match(request.path)
+        record = response.json() if made and request.method == "POST" and response.status == 201 else None
+        if made and isinstance(record, dict) and isinstance(record.get("id"), str):
+            self.keys_of[made.group(1)] = record["id"]
+            self.bucket_of[record["id"]] = made.group(1)
+        return response
+
+
+class S3PresignNeverExpires(_S3Fault):
+    """Serves a presigned URL as a header-signed request stamped now, so its X-Amz-Expires is never looked at."""
+
+    name = "s3-presign-never-expires"
+    description = "presigned data-plane URLs keep working after expires_in"
+    catches = ("S3-PRESIGN-EXPIRY",)
+
+    async def handle(self, request: Request, forward: Forward) -> Response:
+        query = request.query
+        key_id = query.get("X-Amz-Credential", "").split("/", 1)[0]
+        if _on_plane(request) and key_id in self.ctx.secrets:
+            rest = [(k, v) for k, v in query.items() if not k.startswith("X-Amz-")]
+            request.scope = {**request.scope, "query_string": urlencode(rest).encode()}
+            request.set_header("x-amz-content-sha256", hashlib.sha256(request.body).hexdigest())
+            request.set_header("x-amz-date", "19700101T000000Z")
+            request.set_header("authorization", "AWS4-HMAC-SHA256 SignedHeaders=host;x-amz-content-sha256;x-amz-date")
+            plane = cloudnx_spec.s3_data_plane().signing
+            resign(
+                request, key_id, self.ctx.secrets[key_id], region=plane.region, service=plane.service, keep_date=False
+            )
+        return await forward(request)
