@@ -11,7 +11,10 @@ from typing import Any
 import pytest
 
 from conformance.checks import CHECK_MARKER
-from conformance.runtime import Run
+from conformance.contract import contract
+from conformance.errors import KitError
+from conformance.runtime import Run, current_run
+from conformance.suite.support import per_service
 
 
 @pytest.fixture(scope="session")
@@ -23,6 +26,23 @@ def cnx_properties(cnx_run: Run) -> Any:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "cnx_last: a check that reads what the whole run saw; it runs after the rest")
+    config.addinivalue_line(
+        "markers", "cnx_kinds(operation_ids): parametrize `create` with these, one per service in the ci profile"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    mark = metafunc.definition.get_closest_marker("cnx_kinds")
+    if mark is None:
+        return
+    kinds = list(mark.args[0])
+    try:
+        profile = current_run().target.profile
+    except KitError:
+        profile = "full"  # collected without a run (e.g. listing the suite): show every kind
+    if profile == "ci":  # the catalogue says "sample" for ci: the first kind of each service
+        kinds = [info.operation_id for info in per_service([contract().op(k) for k in kinds])]
+    metafunc.parametrize("create", kinds)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -56,7 +56,7 @@ LIFECYCLE = [
 
 
 @check("STATUS-CREATE-201")
-@pytest.mark.parametrize("create", CREATES)
+@pytest.mark.cnx_kinds(CREATES)
 def test_create_answers_its_documented_201(api: Any, alice: Any, contract: Any, make: Any, create: str) -> None:
     # make() sends the create with the spec's example body (parents created first, reference fields filled with
     # ids that exist) and asserts the documented success status.
@@ -77,7 +77,7 @@ def test_public_signup_answers_its_documented_201(raw: Any, contract: Any, targe
 
 
 @check("STATE-CREATED-AVAILABLE")
-@pytest.mark.parametrize("create", LIFECYCLE)
+@pytest.mark.cnx_kinds(LIFECYCLE)
 def test_created_resource_is_readable_at_once(api: Any, alice: Any, contract: Any, make: Any, create: str) -> None:
     created = made(make, create, alice.root)
     get = _link(contract, create, ("_get",))
@@ -92,7 +92,7 @@ def test_created_resource_is_readable_at_once(api: Any, alice: Any, contract: An
 
 
 @check("STATE-DELETED-GONE")
-@pytest.mark.parametrize("create", LIFECYCLE)
+@pytest.mark.cnx_kinds(LIFECYCLE)
 def test_deleted_resource_stays_gone(
     api: Any, alice: Any, contract: Any, make: Any, create: str, cnx_run: Any
 ) -> None:
