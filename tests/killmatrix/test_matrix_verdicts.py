@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from killmatrix.matrix_report import findings, summarise, write_reports
-from killmatrix.matrix_tools import ToolRun
-from killmatrix.matrix_verdicts import classify
+from killmatrix.matrix.report import findings, summarise, write_reports
+from killmatrix.matrix.tools import ToolRun
+from killmatrix.matrix.verdicts import classify
 from killmatrix.variants import VARIANTS
 
 pytestmark = pytest.mark.killmatrix

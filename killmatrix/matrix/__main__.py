@@ -2,7 +2,7 @@
 
 For each variant (and ``none``, the clean reference server, which must come out clean) and each tool, a fresh
 target is started on a loopback port, the tool runs against it in a subprocess with a timeout, and the target is
-stopped. Verdicts follow the mutation-testing rule (``matrix_verdicts``). Writes ``<out>/kill-matrix.md`` and
+stopped. Verdicts follow the mutation-testing rule (``matrix.verdicts``). Writes ``<out>/kill-matrix.md`` and
 ``<out>/kill-matrix.json``; each run's own reports and logs stay under ``<out>/kill-matrix/<variant>/<tool>/``.
 Exit: 0 every variant killed by its expected check and the suite clean on ``none``; 1 otherwise; 2 tool errors.
 """
@@ -18,10 +18,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from conformance.catalogue import PROFILES
-from killmatrix.matrix_jobs import Job, Settings, plan, run_all
-from killmatrix.matrix_report import findings, write_reports
-from killmatrix.matrix_tools import LoadSettings, StSettings, ToolRun
-from killmatrix.matrix_verdicts import Cell, classify
+from killmatrix.matrix.jobs import Job, Settings, plan, run_all
+from killmatrix.matrix.report import findings, write_reports
+from killmatrix.matrix.tools import LoadSettings, StSettings, ToolRun
+from killmatrix.matrix.verdicts import Cell, classify
 from killmatrix.variants import VARIANTS
 
 __all__ = ["main"]

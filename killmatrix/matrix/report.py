@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from killmatrix.matrix_verdicts import Cell
+from killmatrix.matrix.verdicts import Cell
 from killmatrix.variants import VARIANTS
 
 __all__ = ["findings", "summarise", "write_reports"]

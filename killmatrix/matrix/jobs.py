@@ -18,8 +18,8 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from killmatrix.matrix_procs import REPO, TargetError, variant_target
-from killmatrix.matrix_tools import LoadSettings, StSettings, ToolRun, run_load, run_schemathesis, run_suite
+from killmatrix.matrix.procs import REPO, TargetError, variant_target
+from killmatrix.matrix.tools import LoadSettings, StSettings, ToolRun, run_load, run_schemathesis, run_suite
 from killmatrix.variants import VARIANTS
 
 __all__ = ["Job", "Settings", "plan", "run_all"]

@@ -21,7 +21,7 @@ from conformance.loopback import LoopbackError, LoopbackServer
 
 __all__ = ["REPO", "Finished", "TargetError", "run_logged", "variant_target"]
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 _STOP_GRACE_S = 10.0
 
 

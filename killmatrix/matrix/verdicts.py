@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from conformance.catalogue import catalogue
-from killmatrix.matrix_tools import ToolRun
+from killmatrix.matrix.tools import ToolRun
 from killmatrix.variants import VARIANTS
 
 __all__ = ["Cell", "classify"]

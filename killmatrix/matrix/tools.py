@@ -7,7 +7,7 @@
 - ``load``: the Locust rate-limit scenario; what fired = the ``LOAD-*`` checks with a violation.
 
 A tool run only reports what it saw; whether that kills the variant is decided against the clean server's run
-in ``matrix_verdicts``.
+in ``killmatrix.matrix.verdicts``.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from typing import Any
 
 import cloudnx_spec
 from conformance.catalogue import catalogue
-from killmatrix.matrix_identity import BootstrapFailed, bearer_token, token_lifetime_s
-from killmatrix.matrix_procs import Finished, run_logged
+from killmatrix.matrix.identity import BootstrapFailed, bearer_token, token_lifetime_s
+from killmatrix.matrix.procs import Finished, run_logged
 
 __all__ = ["LoadSettings", "StSettings", "ToolRun", "run_load", "run_schemathesis", "run_suite"]
 
