@@ -64,6 +64,10 @@ def test_list_buckets_shows_the_keys_own_bucket_and_head_bucket(live: tuple[Data
     with pytest.raises(ClientError) as missing:
         s3.head_bucket(Bucket="no-such-bucket-here")
     assert error_of(missing)[0] == 404
+    # rclone's default bucket check is a CreateBucket: of the key's own bucket, S3's answer is "already yours".
+    with pytest.raises(ClientError) as owned:
+        s3.create_bucket(Bucket="alpha")
+    assert error_of(owned) == (409, "BucketAlreadyOwnedByYou")
 
 
 def test_delete_objects(s3: Any) -> None:
