@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 from starlette.requests import Request
 
@@ -251,7 +251,10 @@ class Pipeline:
         if target is None:
             service, region = entry.operation.service, self.ctx.settings.region
             template = entry.iam["resource"] if entry.iam else f"crn:cloudnx:{service}:{region}:{{account_id}}:*"
-            target = render_resource(template, actor.account_id, raw_params)
+            # Raw path values may be anything a client sent (a request refused by validation is audited too):
+            # percent-encoded, a control character cannot break the CRN's shape.
+            safe_params = {k: quote(v, safe="") for k, v in raw_params.items()}
+            target = render_resource(template, actor.account_id, safe_params)
             if status == 201 and target.endswith("/*") and call is not None and call.created_id:
                 target = target[:-1] + call.created_id
         self.platform.audit.record(

@@ -76,3 +76,15 @@ async def test_integral_numbers_are_normalised_to_integers(
     assert response.status_code == 201, response.text
     assert b'"size_gib":20,' in response.content or b'"size_gib":20}' in response.content, response.text
     assert type(response.json()["size_gib"]) is int
+
+
+async def test_a_control_character_in_a_path_value_is_audited_without_breaking_the_log(
+    client: httpx.AsyncClient, account_factory: AccountFactory
+) -> None:
+    # debug_validation is on in these tests: an audit event the spec's AuditEvent rejects would answer 500.
+    root = await account_factory()
+    refused = await client.delete("/auth/teams/%0A", headers=root.cookie)
+    assert refused.status_code in (400, 404), refused.text
+    events = await client.get("/auth/audit-logs", headers=root.cookie)
+    assert events.status_code == 200, events.text
+    assert any(e["target"].endswith("/%0A") for e in events.json()["events"]), events.text
