@@ -56,6 +56,8 @@ class SigV4:
     service: str
     required_signed_headers: tuple[str, ...]
     clock_skew_seconds: int
+    # Longest X-Amz-Expires of a query-string-signed (presigned) request on the control plane.
+    presigned_max_seconds: int
 
     @classmethod
     def from_spec(cls, spec: Mapping[str, Any]) -> SigV4:
@@ -70,6 +72,7 @@ class SigV4:
                     service=n.string("service"),
                     required_signed_headers=n.strings("required_signed_headers"),
                     clock_skew_seconds=n.integer("clock_skew_seconds"),
+                    presigned_max_seconds=n.integer("presigned_max_seconds"),
                 )
         raise SpecError("spec/openapi.yaml declares no security scheme with x-cloudnx-auth-scheme: aws-sigv4")
 
@@ -81,6 +84,7 @@ class SigV4:
             "service": self.service,
             "required_signed_headers": list(self.required_signed_headers),
             "clock_skew_seconds": self.clock_skew_seconds,
+            "presigned_max_seconds": self.presigned_max_seconds,
         }
 
 

@@ -49,6 +49,8 @@ class Settings:
     max_json_depth: int = _spec(lambda: cloudnx_spec.limits()["max_json_depth"])
     region: str = _spec(lambda: cloudnx_spec.sigv4().region)
     sigv4_service: str = _spec(lambda: cloudnx_spec.sigv4().service)
+    # Query-string (presigned) SigV4 on the control plane: the longest X-Amz-Expires accepted.
+    sigv4_presigned_max_seconds: int = _spec(lambda: cloudnx_spec.sigv4().presigned_max_seconds)
     # Delayed state transitions (compute/storage); zero makes them complete on the next read.
     boot_delay: float = 0.0
     stop_delay: float = 0.0
@@ -68,6 +70,9 @@ class Settings:
     # Peers whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated addresses or networks, "*"
     # for any). Empty: none, so the client address is always the TCP peer's and cannot be forged by a header.
     forwarded_allow_ips: str = ""
+    # The contract's rule that exchanged tokens end with their access key (spec: iam_exchange_credentials). Only
+    # the kill matrix turns it off, to show that the suite notices a server without it.
+    exchanged_tokens_end_with_key: bool = True
     # The S3 data plane: where object bytes live (None: a fresh temporary directory, removed at exit), and an
     # optional port of its own serving it at the root (None: only under /s3 of the API port; 0: a free port).
     storage_dir: str | None = None

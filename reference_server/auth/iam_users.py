@@ -127,7 +127,11 @@ async def access_keys_get(call: Call) -> Reply:
 @handler("access_keys_update")
 async def access_keys_update(call: Call) -> Reply:
     key = _owned_key(call)
-    return Reply(200, key_view(call.ctx.store.update(ACCESS_KEY, key["id"], status=call.body["status"])))
+    changes: dict[str, Any] = {"status": call.body["status"]}
+    if call.body["status"] != "Active" and key["status"] == "Active":
+        # A new version ends every token exchanged from the key so far, even after it is reactivated.
+        changes["_version"] = key.get("_version", 0) + 1
+    return Reply(200, key_view(call.ctx.store.update(ACCESS_KEY, key["id"], **changes)))
 
 
 @handler("access_keys_delete")
@@ -153,5 +157,7 @@ async def iam_exchange_credentials(call: Call) -> Reply:
         raise unauthorized("invalid, inactive or deleted access key")
     store.update(ACCESS_KEY, key["id"], last_used_at=now_iso(call))
     lifetime = call.ctx.settings.exchange_token_seconds
-    token = platform_of(call.ctx).tokens.issue(key["iam_user_id"], key["account_id"], "iam_user", lifetime)
+    token = platform_of(call.ctx).tokens.issue(
+        key["iam_user_id"], key["account_id"], "iam_user", lifetime, access_key=(key["id"], key.get("_version", 0))
+    )
     return Reply(200, {"access_token": token, "token_type": "Bearer", "expires_in": lifetime})

@@ -52,6 +52,7 @@ class Authenticator:
             lookup_secret=self._secret_of,
             clock=ctx.clock,
             skew_seconds=ctx.settings.sigv4_clock_skew_seconds,
+            max_expires=ctx.settings.sigv4_presigned_max_seconds,
         )
 
     def _secret_of(self, access_key_id: str) -> str | None:
@@ -65,6 +66,10 @@ class Authenticator:
             verified = platform_of(self._ctx).tokens.verify(token)
         except TokenError as exc:
             raise errors.unauthorized() from exc
+        if verified.access_key_id is not None and self._ctx.settings.exchanged_tokens_end_with_key:
+            key = self._ctx.store.get(ACCESS_KEY, verified.access_key_id)
+            if key is None or key["status"] != "Active" or key.get("_version", 0) != verified.access_key_version:
+                raise errors.unauthorized("the access key this token was exchanged from is deleted or inactive")
         return Principal(
             id=verified.subject,
             kind="root" if verified.kind == "root" else "iam_user",

@@ -40,6 +40,10 @@ class VerifiedToken:
     session_id: str | None
     expires_at: float
     jti: str
+    # Exchanged tokens name the access key they came from and its version: they end with it (spec:
+    # iam_exchange_credentials), checked by the authenticator against the key as it is now.
+    access_key_id: str | None = None
+    access_key_version: int = 0
 
 
 def _b64(number: int) -> str:
@@ -80,7 +84,15 @@ class TokenService:
     def jwks(self) -> dict[str, Any]:
         return {"keys": [dict(self._jwk)]}
 
-    def issue(self, subject: str, account_id: str, kind: str, lifetime: int, session_id: str | None = None) -> str:
+    def issue(
+        self,
+        subject: str,
+        account_id: str,
+        kind: str,
+        lifetime: int,
+        session_id: str | None = None,
+        access_key: tuple[str, int] | None = None,
+    ) -> str:
         now = int(self._clock())
         claims: dict[str, Any] = {
             "iss": self._settings.jwt_issuer,
@@ -94,6 +106,8 @@ class TokenService:
         }
         if session_id is not None:
             claims["sid"] = session_id
+        if access_key is not None:
+            claims["akid"], claims["akv"] = access_key
         return jwt.encode(claims, self._private, algorithm="RS256", headers={"kid": self.kid, "typ": "JWT"})
 
     def revoke_session(self, session_id: str) -> None:
@@ -152,6 +166,8 @@ class TokenService:
                 session_id=str(claims["sid"]) if claims.get("sid") else None,
                 expires_at=exp,
                 jti=str(claims["jti"]),
+                access_key_id=str(claims["akid"]) if claims.get("akid") else None,
+                access_key_version=int(claims.get("akv", 0)),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise TokenError("token lacks CloudNx claims") from exc
