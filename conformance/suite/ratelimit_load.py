@@ -36,6 +36,20 @@ class Offered:
     def statuses(self, status: int) -> list[Shot]:
         return [s for s in self.shots if s.status == status]
 
+    def could_fill_window(self, shot: Shot, window: float, throttled: int) -> int:
+        """Accepted requests the target may have counted in the window before deciding ``shot``.
+
+        The target decided each request somewhere between its send and its answer, so an accepted request counts
+        when its round trip intersects ``(shot.sent - window, shot answered]``: an upper bound, however the
+        requests bunched on the way.
+        """
+        end = shot.sent + shot.latency
+        return sum(
+            1
+            for s in self.shots
+            if s is not shot and s.status != throttled and s.sent <= end and s.sent + s.latency > shot.sent - window
+        )
+
     def max_accepted_in_window(self, window: float, throttled: int) -> int:
         """Most non-throttled requests sent inside any window of ``window`` seconds."""
         accepted = sorted(s.sent for s in self.shots if s.status != throttled)

@@ -1,8 +1,10 @@
-"""Rate limit: 30 req/s per principal across auth, compute and storage together.
+"""Rate limit: the seed's soft limit of 30 req/s per principal across auth, compute and storage together.
 
-Seed "Rate limits"; spec ``x-cloudnx-rate-limit``; RFC 6585 §4 (429); RFC 9110 §10.2.3 (Retry-After,
-delay-seconds). Fresh identities only (each has its own budget); the offered rate is measured, and a run that
-could not offer enough load is ``inconclusive``, never ``passed``.
+Seed "Rate limits" (a *soft* limit); spec ``x-cloudnx-rate-limit``: a sustained rate plus a declared burst, so a
+sliding window and a token bucket both comply. Over any T seconds at most ``rate * T + burst`` requests may be
+accepted, judged over multi-second spans; a client within the rate in every window is never throttled. RFC 6585
+§4 (429); RFC 9110 §10.2.3 (Retry-After, delay-seconds). Fresh identities only (each has its own budget); the
+offered rate is measured, and a run that could not offer enough load is ``inconclusive``, never ``passed``.
 """
 
 # ruff: noqa: S101, PT018 - a broken rule is a plain assert with a message (docs/suite-internals.md)
@@ -18,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
+import cloudnx_spec
 from conformance.checks import check, inconclusive
 from conformance.suite.ratelimit_load import Offered, offer
 from conformance.suite.support import assert_error, auth_headers
@@ -45,7 +48,8 @@ def _paths(contract: Any) -> list[str]:
 
 @pytest.fixture
 def burst(contract: Any, target: Any, fresh_identity: Any) -> Burst:
-    """Twice the limit for two seconds from a fresh identity, while a second fresh identity reads slowly."""
+    """Twice the limit for the spec's judging span (multi-second) from a fresh identity, while a second fresh
+    identity reads slowly."""
     if target.run_id in _BURSTS:
         return _BURSTS[target.run_id]
     spec = contract.ext("rate-limit")
@@ -67,7 +71,7 @@ def burst(contract: Any, target: Any, fresh_identity: Any) -> Burst:
         auth_headers(noisy.root, "cookie"),
         _paths(contract),
         rate=limit * 2,
-        seconds=2 * window,
+        seconds=max(2 * window, cloudnx_spec.rate_limit().judged_over_seconds),
         loops=8,
     )
     stop.set()
@@ -96,11 +100,18 @@ def test_over_the_limit_across_services_is_throttled(burst: Burst, contract: Any
         f"offered {burst.offered.rate:.1f} req/s for {burst.offered.seconds:.1f}s spread over "
         f"{sorted({s.path for s in burst.offered.shots})}: never {throttled} (limit {limit}/s across services)"
     )
-    most = burst.offered.max_accepted_in_window(spec["window_seconds"], throttled)
-    # 10 % slack for the difference between our send times and the target's arrival times.
-    assert most <= limit * 1.1, (
-        f"{most} requests accepted within one {spec['window_seconds']}s window (limit {limit})"
-    )
+    rate = cloudnx_spec.rate_limit()
+    # Every span from one window up to the whole run: a burst may show in the short ones, a sustained excess
+    # (a limit per service, a limit set too high) in the long ones.
+    spans = sorted({rate.window_seconds, *range(2, int(burst.offered.seconds) + 1)})
+    for span in spans:
+        most = burst.offered.max_accepted_in_window(span, throttled)
+        allowed = rate.most_accepted(span)
+        # 10 % of the sustained part as slack for our send times vs the target's arrival times.
+        assert most <= allowed + 0.1 * limit * span, (
+            f"{most} requests accepted within {span:g}s; the soft limit allows {limit}/s x {span:g}s + a burst of "
+            f"{rate.burst} = {allowed:g} (x-cloudnx-rate-limit)"
+        )
 
 
 @check("RATE-RETRY-AFTER-INTEGER")
@@ -172,13 +183,15 @@ def test_steady_rate_just_under_the_limit_is_never_throttled(contract: Any, targ
     if offered.rate < steady * 0.9:
         inconclusive(f"offered only {offered.rate:.1f} req/s of the planned {steady}")
     hits = offered.statuses(spec["exceeded_status"])
-    latencies = sorted(s.latency for s in offered.shots)
-    p95 = latencies[int(len(latencies) * 0.95)] if latencies else 0.0
-    # Requests queued on the way (a busy client machine) reach the target bunched: with a margin of
-    # (limit - steady) requests per window, a few 429s under heavy jitter cannot be blamed on the target.
-    margin = spec["window_seconds"] * (limit - steady) / limit
-    if hits and len(hits) <= len(offered.shots) * 0.1 and p95 > margin:
-        inconclusive(f"{len(hits)} throttled with p95 latency {p95 * 1000:.0f} ms > {margin * 1000:.0f} ms margin")
+    # Requests queued on the way (a busy client machine) reach the target bunched. A 429 is the target's fault
+    # only when fewer than the limit could have been counted in the window before it (round trips intersecting
+    # it): the soft limit never throttles a client within the rate in every window (x-cloudnx-rate-limit).
+    unjustified = [
+        s for s in hits if offered.could_fill_window(s, spec["window_seconds"], spec["exceeded_status"]) < limit
+    ]
+    if hits and not unjustified:
+        inconclusive(f"{len(hits)} throttled, each after the client's own bunching could have filled a window")
+    hits = unjustified
     assert not hits, (
         f"{len(hits)} of {len(offered.shots)} requests throttled at a steady {offered.rate:.1f} req/s, "
         f"under the documented {limit}/s; first at {hits[0].sent:.2f}s on {hits[0].path}"
