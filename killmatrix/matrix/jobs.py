@@ -71,7 +71,7 @@ class Settings:
         if self.load:
             notes["load"] = (
                 f"`locust --config load/locust.conf --headless -u {self.load.users} -r {self.load.users} "
-                f"-t {self.load.duration_s}s {' '.join(self.load.classes)}` on the rate-limit variants; "
+                f"-t {self.load.duration_s}s {' '.join(self.load.classes)}` on the rate-limit and limiter variants; "
                 "fired = LOAD-* checks with a violation"
             )
         return notes
@@ -82,7 +82,12 @@ def plan(variants: list[str], settings: Settings) -> list[Job]:
     if settings.st:
         jobs += [Job(v, "schemathesis") for v in variants]
     if settings.load:
-        jobs += [Job(v, "load") for v in variants if v == "none" or VARIANTS[v].area == "ratelimit"]
+        # The rate-limit faults, and every legal variant that changes the limiter (it must certify under load too).
+        jobs += [
+            Job(v, "load")
+            for v in variants
+            if v == "none" or VARIANTS[v].area == "ratelimit" or (VARIANTS[v].legal and VARIANTS[v].settings)
+        ]
     return sorted(jobs, key=lambda job: (_ORDER.get(job.tool, 9), job.variant != "none", job.variant))
 
 

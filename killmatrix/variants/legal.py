@@ -24,6 +24,7 @@ from killmatrix.wire import Forward, Request, Response
 
 __all__ = [
     "AdditiveFields",
+    "AllLegalAtOnce",
     "ExpiresCookies",
     "ExtraHeaders",
     "GzipResponses",
@@ -199,3 +200,35 @@ class SeedCodeForUnprocessable(_Legal):
         if response.status == 422:
             response.status = 400
         return response
+
+
+class AllLegalAtOnce(_Legal):
+    name = "legal-combined"
+    description = "every legal variant above at once (one suite run proves them together)"
+    # Innermost first: the status and body changes, then the wire form, gzip last (it encodes the final body).
+    parts: ClassVar[tuple[type[_Legal], ...]] = (
+        SeedCodeForUnprocessable,
+        AdditiveFields,
+        ExpiresCookies,
+        OpaqueCookies,
+        ExtraHeaders,
+        ReserialisedJson,
+        GzipResponses,
+    )
+    settings: ClassVar[dict[str, Any]] = dict(TokenBucketLimiter.settings)
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.chain = [part(*args) for part in self.parts]
+
+    async def handle(self, request: Request, forward: Forward) -> Response:
+        for part in self.chain:
+            forward = _wrap(part, forward)
+        return await forward(request)
+
+
+def _wrap(part: Fault, inner: Forward) -> Forward:
+    async def call(request: Request) -> Response:
+        return await part.handle(request, inner)
+
+    return call
