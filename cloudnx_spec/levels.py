@@ -41,6 +41,7 @@ class Decision:
     reason: str
     checks: tuple[str, ...]
     seed_equivalents: tuple[int, ...] = ()
+    also_accepted: tuple[int, ...] = ()  # statuses a compatible deployment may answer besides the spec's
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ class Levels:
                 d.string("reason"),
                 d.strings("checks"),
                 _ints(d, "seed_equivalents") if d.has("seed_equivalents") else (),
+                _ints(d, "also_accepted") if d.has("also_accepted") else (),
             )
             if decision.id in seen:
                 raise SpecError(f"spec/openapi.yaml {d.where}: decision id {decision.id!r} is used twice")

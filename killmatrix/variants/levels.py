@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 
+import cloudnx_spec
 from killmatrix.fault import Fault
 from killmatrix.variants.auth import CookieNoHttpOnly
 from killmatrix.wire import Forward, Request, Response
 
-__all__ = ["CookieLaxInsecure", "LookupBeforeAuthorize"]
+__all__ = ["CookieLaxInsecure", "LookupBeforeAuthorize", "ReplayUnmarked"]
 
 
 class CookieLaxInsecure(CookieNoHttpOnly):
@@ -37,4 +38,16 @@ class LookupBeforeAuthorize(Fault):
         if response.status == 403 and self.ctx.owner_of_path(request.path) is None and request.method != "POST":
             response.status = 404
             response.set_json({"error": "not found"})
+        return response
+
+
+class ReplayUnmarked(Fault):
+    name = "idem-replay-unmarked"
+    area = "idempotency"
+    description = "replays carry no Idempotent-Replayed header (the replay itself is right)"
+    catches = ("IDEM-REPLAYED-HEADER",)
+
+    async def handle(self, request: Request, forward: Forward) -> Response:
+        response = await forward(request)
+        response.set_header(cloudnx_spec.idempotency().replay_header, None)
         return response
