@@ -98,7 +98,7 @@ class ApiClient:
             if response.status_code != 429 or not self.retry_429:
                 return response
             retry_after = response.headers.get("retry-after", "")
-            # Never flood a target that gives no usable Retry-After (brief §6): back off a full window.
+            # Never flood a target that gives no usable Retry-After (RFC 9110 §10.2.3): back off a full window.
             wait = float(retry_after) if retry_after.isdigit() else self.pacer.window
             self.pacer.hold(min(wait, 60.0))
         return response

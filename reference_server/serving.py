@@ -40,7 +40,7 @@ def uvicorn_config(app: Any, settings: Settings, **overrides: Any) -> uvicorn.Co
         "proxy_headers": bool(settings.forwarded_allow_ips),
         "forwarded_allow_ips": settings.forwarded_allow_ips or None,
         "timeout_keep_alive": settings.http_keep_alive_timeout,
-        # httptools (brief §6: ~3x h11's throughput) with the limits uvicorn lacks; uvloop is optional.
+        # httptools (about 3x h11's throughput) with the limits uvicorn lacks; uvloop is optional.
         "http": limited_protocol(http_limits(settings)),
     }
     if importlib.util.find_spec("uvloop") is not None:

@@ -43,7 +43,7 @@ def test_stateful(cnx_properties: PropertyRun, request: pytest.FixtureRequest) -
     machine = cnx_properties.state_machine()
     request.node.stash[TALLY_KEY] = cnx_properties.tally
     profile = cnx_properties.profile
-    # The config's max-steps is ignored in pytest (brief §5): the settings are given here.
+    # The config's max-steps is ignored in pytest: the settings are given here.
     settings = hypothesis.settings(
         max_examples=profile.stateful_examples,
         stateful_step_count=profile.stateful_steps,

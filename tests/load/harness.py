@@ -1,6 +1,6 @@
 """Targets and a Locust runner for the load tests: everything runs in subprocesses on 127.0.0.1.
 
-Locust is never imported here (it gevent-patches the interpreter and claims ``--host``; brief §6): the tests
+Locust is never imported here (it gevent-patches the interpreter and claims ``--host``, locust#3227): the tests
 start ``locust`` as a subprocess and read the summary it writes.
 """
 
