@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cloudnx_spec.extensions import Idempotency, Lifetimes, Limits, RateLimit, StateMachine
+from cloudnx_spec.headers import ResponseHeader, response_headers
 from cloudnx_spec.levels import Levels, levels
 from cloudnx_spec.loading import SpecError, deref, digest, load, resolve, spec_path, use_parse_cache
 from cloudnx_spec.model import HTTP_METHODS, Cookie, IamBinding, Operation, Parameter, Transition, build_operations
@@ -36,6 +37,7 @@ __all__ = [
     "PathMatcher",
     "PathTemplate",
     "RateLimit",
+    "ResponseHeader",
     "S3DataPlane",
     "SigV4",
     "SpecError",
@@ -61,6 +63,7 @@ __all__ = [
     "operations",
     "rate_limit",
     "resolve",
+    "response_headers",
     "s3_data_plane",
     "sigv4",
     "spec_path",

@@ -25,6 +25,7 @@ __all__ = [
     "NotFound403",
     "OversizeAccepted",
     "PageSkipsItems",
+    "RateLimitResetDate",
     "SigV4BodyUnsigned",
     "SigV4RejectsBodies",
 ]
@@ -226,4 +227,17 @@ class ErrorLeaksOtherStacks(Fault):
         leak = {409: _GO_PANIC, 422: _SQL}.get(response.status)
         if leak and isinstance(data, dict) and isinstance(data.get("error"), str):
             response.set_json({"error": data["error"] + leak})
+        return response
+
+
+class RateLimitResetDate(Fault):
+    name = "ratelimit-reset-date"
+    area = "schema"
+    description = "RateLimit-Reset is sent as an HTTP-date on every answer, where the spec documents integer seconds"
+    catches = ("SCHEMA-HEADERS",)
+
+    async def handle(self, request: Request, forward: Forward) -> Response:
+        response = await forward(request)
+        if response.header("ratelimit-reset") is not None:
+            response.set_header("ratelimit-reset", "Tue, 01 Dec 2026 00:00:01 GMT")
         return response
