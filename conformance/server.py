@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from types import TracebackType
 
 from conformance.errors import KitError
 from conformance.loopback import HOST, LoopbackError, LoopbackServer
@@ -16,33 +15,19 @@ from conformance.loopback import HOST, LoopbackError, LoopbackServer
 __all__ = ["BundledServer"]
 
 
-class BundledServer:
+class BundledServer(LoopbackServer):
     """``with BundledServer(log_path) as url: ...`` — the reference server on 127.0.0.1, over real HTTP."""
 
     def __init__(self, log_path: Path, startup_timeout: float = 30.0) -> None:
-        self.log_path = log_path
-        self.startup_timeout = startup_timeout
         command = [sys.executable, "-m", "reference_server.cli", "--host", HOST, "--port", "0"]
-        self._server = LoopbackServer(command, log=log_path, startup_timeout=startup_timeout)
-        self.url = ""
-
-    def __enter__(self) -> str:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+        super().__init__(command, log=log_path, startup_timeout=startup_timeout)
+        self.log_path = log_path
 
     def start(self) -> str:
         try:
-            self.url = self._server.start()
+            return super().start()
         except LoopbackError as exc:
             raise KitError(
                 f"the bundled reference server did not start: {exc}",
                 hint=f"run `python -m reference_server.cli --port 8080` to see why; its log is {self.log_path}",
             ) from exc
-        return self.url
-
-    def stop(self) -> None:
-        self._server.stop()

@@ -8,17 +8,16 @@ import os
 import secrets
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import httpx
 
 import cloudnx_spec
+from conformance.loopback import serve_on_loopback
 
 BIN = Path(sys.executable).parent
 PASSWORD = "correct horse battery staple"
@@ -32,42 +31,20 @@ class Key:
     iam_user_id: str
 
 
-@contextmanager
-def _serving(argv: Sequence[str], marker: str) -> Iterator[str]:
-    """Run ``argv``; yield the base URL it prints on the line carrying ``marker``; stop it by its pid."""
-    log: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - a file a chatty server cannot fill; closed below
-    process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            log.seek(0)
-            text = log.read().decode(errors="replace")
-            line = next((x for x in text.splitlines() if marker in x and "http://" in x), None)
-            if line:
-                yield "http://" + line.rsplit("http://", 1)[1].strip()
-                return
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{argv[0]} did not announce its URL: {text[-2000:]}")
-            time.sleep(0.1)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-        log.close()
+def _serving(argv: Sequence[str]) -> Any:
+    """Run ``argv`` (it binds its own loopback port and prints its URL); the base URL, stopped afterwards."""
+    return serve_on_loopback(argv)
 
 
 def reference(*options: str) -> Any:
     """The clean reference server, as a user starts it; the limiter lifted unless ``options`` set it."""
     argv = [str(BIN / "cloudnx-reference"), "--port", "0", "--rate-limit", "100000", *options]
-    return _serving(argv, "listening on")
+    return _serving(argv)
 
 
 def client_fault(name: str) -> Any:
     """The reference server behind a client-test fault (``killmatrix.variants.cli``), on a port it binds itself."""
-    return _serving([sys.executable, "-m", "killmatrix.variants.cli", name], "killmatrix-url")
+    return _serving([sys.executable, "-m", "killmatrix.variants.cli", name])
 
 
 def _send(client: httpx.Client, operation_id: str, body: Any = None, **params: str) -> httpx.Response:

@@ -4,12 +4,12 @@ httptools, the connection limits): what an in-process ASGI client cannot see."""
 from __future__ import annotations
 
 import contextlib
-import os
 import socket
-import subprocess
 import sys
 from collections.abc import Iterator
 from urllib.parse import urlsplit
+
+from conformance.loopback import serve_on_loopback
 
 __all__ = ["address_of", "raw_exchange", "serve"]
 
@@ -17,27 +17,9 @@ __all__ = ["address_of", "raw_exchange", "serve"]
 @contextlib.contextmanager
 def serve(*args: str, env: dict[str, str] | None = None) -> Iterator[str]:
     """Yield the base URL of ``cloudnx-reference --port 0 *args``; the process is stopped afterwards."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "reference_server.cli", "--port", "0", *args],
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, **(env or {})},
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        if "http://" not in line:
-            raise AssertionError(f"server did not announce its URL: {line!r}")
-        yield line.strip().rsplit(" ", 1)[-1]
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-        if process.stdout is not None:
-            process.stdout.close()
+    command = [sys.executable, "-m", "reference_server.cli", "--port", "0", *args]
+    with serve_on_loopback(command, env=env) as url:
+        yield url
 
 
 def address_of(base_url: str) -> tuple[str, int]:
