@@ -14,7 +14,8 @@ EPILOG = """\
 commands:
   run      run the suite against a target (default: the bundled reference server)
   checks   list the check catalogue (table, JSON or Markdown)
-  verify   recompute a report's verdict; refuse one that does not add up
+  verify   recompute a report's verdict and check its digest (and signature); refuse a doctored one
+  keygen   make an Ed25519 key pair for signing reports (run --sign-key, verify --public-key)
 
 `cloudnx-conformance COMMAND --help` says more about each."""
 
@@ -39,7 +40,9 @@ selection (--include / --exclude, repeatable, comma-separated lists too):
 exit codes:
   0  conformant: every check of the profile passed (or is waived, or already failed in --baseline)
   1  non-conformant: the target broke at least one rule (the summary lists each with a curl line)
-  2  the kit could not run: unreachable target, bad config or option, refused bootstrap (one sentence says why)
+  2  the kit could not run: unreachable target, bad config or option, not a CloudNx API (one sentence says why)
+  3  partial: a check of the profile reached no verdict (a selection, -k, a target that stopped answering);
+     never conformant, even when everything that ran passed
 
 environment (command-line options win; then these; then the config file; then defaults):
   CNX_TARGET          base URL of the target                       (--target)
@@ -53,6 +56,7 @@ environment (command-line options win; then these; then the config file; then de
   CNX_MAX_EXAMPLES    examples per operation                       (--max-examples)
   CNX_HEADERS         'Name: value' lines sent on every request    (--header)
   CNX_BEARER_TOKEN    token presented on signup                    (--bearer-token; keeps it out of `ps`)
+  CNX_SIGN_KEY        Ed25519 private key (PEM) signing report.json (--sign-key; `keygen` makes one)
 
 examples:
   cloudnx-conformance run                                        # bundled reference server, profile core
@@ -61,11 +65,13 @@ examples:
   cloudnx-conformance run --target URL --exclude capability:ratelimit --max-examples 3
   cloudnx-conformance run --target URL --header 'X-Api-Key: ...' --bearer-token "$SIGNUP_TOKEN"
   cloudnx-conformance run --config examples/target.toml --baseline reports/baseline/report.json
+  cloudnx-conformance run --target URL --profile core --sign-key cloudnx-report-key    # a signed report
   cloudnx-conformance run --profile ci --include check:NO-5XX --list   # what would run; nothing is sent
   cloudnx-conformance run --target URL -- -x                           # after --: extra pytest arguments"""
 
 CHECKS = "List the check catalogue: id, level, capability, services, profiles and the rule."
 
 VERIFY = """\
-Recompute a report's verdict from its own data and refuse one that does not add up (wrong digest, counts or
-verdicts). Exit 0 only for a verified conformant report."""
+Recompute a report's verdict from its own data and refuse one that does not add up (digest, signature with
+--public-key, counts or verdicts). Exit codes: 0 a verified conformant report; for a genuine report its verdict's
+code (1 non-conformant, 3 partial); 2 unreadable; 4 tampered."""

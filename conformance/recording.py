@@ -119,6 +119,8 @@ class Exchange:
                 continue
             if name.lower() == "accept" and value == "*/*":
                 continue  # curl's own default
+            if name.lower().startswith("x-schemathesis-"):
+                continue  # schemathesis's bookkeeping, not part of what the target judged
             parts += ["-H", f"{name}: {value}"]
         if self.request_body:
             parts += ["--data-raw", self.request_body]

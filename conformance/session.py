@@ -167,7 +167,14 @@ class ConformanceSession:
         for check_id, (check_status, check_message) in sorted(by_id.items()):
             self.record(
                 check_id,
-                Outcome(item.nodeid, check_status, check_message, report.duration, operation=operation),
+                Outcome(
+                    item.nodeid,
+                    check_status,
+                    check_message,
+                    report.duration,
+                    tally.exchanges_of(check_id) if tally is not None and check_status == "failed" else [],
+                    operation=operation,
+                ),
             )
 
     def record(self, check_id: str, outcome: Outcome) -> None:

@@ -35,6 +35,7 @@ from conformance.properties.statuses import (
 )
 from conformance.properties.tally import Tally
 from conformance.properties.transport import PacedSession
+from conformance.recording import exchange_of
 from conformance.runtime import Run
 
 __all__ = ["PROFILES", "ProfileSettings", "PropertyRun"]
@@ -137,11 +138,15 @@ class PropertyRun:
                 ):
                     current.inconclusive.setdefault(result.name, "valid-per-schema input broke a stated 422 rule")
                     continue
+                exchange = None
                 if result.failure is not None:
+                    # The first failing exchange of each check is kept for the report (headers and bodies).
+                    if result.name not in current.exchanges:
+                        exchange = exchange_of(response, self.run.redactor)
                     where = f"{case.method} {case.formatted_path} -> {response.status_code}\nReproduce with: " + str(
                         case.as_curl_command(headers=dict(response.request.headers))
                     )
-                current.add(result.name, result.failure, where)
+                current.add(result.name, result.failure, where, exchange)
 
         self.schema.hook(after_validate)
 

@@ -21,13 +21,20 @@ class Tally:
     inconclusive: dict[str, str] = field(default_factory=dict)
     cases: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    exchanges: dict[str, dict[str, Any]] = field(default_factory=dict)  # check name -> its first failing exchange
 
-    def add(self, name: str, failure: Any, where: str = "") -> None:
+    def add(self, name: str, failure: Any, where: str = "", exchange: Any = None) -> None:
         with self.lock:
             if failure is None:
                 self.passed.add(name)
             else:
                 self.failed.setdefault(name, f"{str(failure)[:3000]}\n{where}".strip())
+                if exchange is not None and name not in self.exchanges:
+                    self.exchanges[name] = exchange.to_dict()
+
+    def exchanges_of(self, check_id: str) -> list[dict[str, Any]]:
+        """The failing exchange of the check behind a catalogue id (request and response, redacted)."""
+        return [e for name, e in self.exchanges.items() if CHECK_IDS.get(name) == check_id][:1]
 
     def by_id(self) -> dict[str, tuple[str, str]]:
         """Catalogue id -> (status, message); a failure outranks an inconclusive case, which outranks a pass."""

@@ -220,7 +220,7 @@ def render_html(report: dict[str, Any]) -> str:
     r = report
     groups = failure_groups(r)
     by_op, loose = _by_operation(r, groups)
-    colour = {"conformant": "#1a7f37", "non-conformant": "#cf222e"}.get(r["verdict"], "#bc4c00")
+    colour = {"conformant": "#1a7f37", "non-conformant": "#cf222e", "partial": "#9a6700"}.get(r["verdict"], "#bc4c00")
     failures = (
         f'<section id="failures"><h2>Failures by operation</h2>{by_op or "<p>none on a single operation</p>"}'
         + (f'<h2>Failures not tied to one operation</h2><div id="unbound">{loose}</div>' if loose else "")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import cloudnx_spec
+from conformance.catalogue import REQUIRING_PROFILES
 
 __all__ = [
     "CheckFailures",
@@ -23,13 +24,14 @@ __all__ = [
     "failing_exchange",
     "failure_groups",
     "label_of",
+    "reproduce",
     "results",
 ]
 
 _CALL = re.compile(r"\b(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS) (/[^\s?'\"]*)")
 _CURL = re.compile(r"(?:Reproduce with:\s*)?(curl [^\n]+)")
 # pytest's assertion rewriting (`assert ... + where ...`) explains the test's Python, not the target's fault.
-_NOISE = re.compile(r"^\s*(assert |\+ |\+\s|where |Reproduce with:|  at |[-+] )")
+_NOISE = re.compile(r"^\s*(assert\b|\+|- |where\b|=|Reproduce with:|at \S+:\d+$)|<built-in method")
 _BAD = ("failed", "error")
 
 
@@ -114,9 +116,11 @@ def results(report: dict[str, Any]) -> list[Result]:
 
 
 def label_of(report: dict[str, Any], check: dict[str, Any]) -> str:
-    """regression | already failing in the baseline | waived | new (no baseline to compare with)."""
+    """regression | already failing in the baseline | waived | new (no baseline) | recommended (fails only strict)."""
     if check["verdict"] == "waived":
         return "waived"
+    if check.get("level") == "RECOMMENDED" and report["profile"] not in REQUIRING_PROFILES:
+        return f"recommended: reported, fails only {'/'.join(REQUIRING_PROFILES)}"
     baseline = report.get("baseline_verdicts")
     if baseline is None:
         return "new (no baseline)"
@@ -127,7 +131,8 @@ def clean_message(message: str) -> str:
     """The target's fault in a few lines: no curl (shown apart), no pytest assertion dump."""
     lines = []
     for line in (message or "").splitlines():
-        if _NOISE.match(line) or _CURL.match(line.strip()):
+        # A fragment (a message kept from its end starts mid-line) says nothing on its own.
+        if _NOISE.search(line) or _CURL.match(line.strip()) or len(line.strip()) < 8:
             continue
         lines.append(line.rstrip())
     return "\n".join(line for line in lines if line.strip())[:1200]
@@ -150,6 +155,15 @@ def failing_exchange(test: dict[str, Any]) -> dict[str, Any] | None:
         if found:
             return found[-1]
     return exchanges[-1] if exchanges else None
+
+
+def reproduce(test: dict[str, Any], fallback: str | None) -> tuple[str | None, str | None]:
+    """(curl line, the operation it calls): from the failing exchange when there is one, else the message."""
+    exchange = failing_exchange(test)
+    if exchange is not None:
+        path = re.sub(r"^[a-z]+://[^/]+", "", str(exchange.get("url", "")))
+        return str(exchange["curl"]), operation_of(str(exchange.get("method", "")), path) or fallback
+    return curl_of(test), fallback
 
 
 def curl_of(test: dict[str, Any]) -> str | None:

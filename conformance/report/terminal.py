@@ -15,8 +15,8 @@ from conformance.report.results import (
     CheckFailures,
     all_operations,
     clean_message,
-    curl_of,
     failure_groups,
+    reproduce,
     results,
 )
 
@@ -42,14 +42,14 @@ def counts_line(report: dict[str, Any]) -> str:
 
 
 def rerun_command(report: dict[str, Any], prefix: Sequence[str] | None, groups: list[CheckFailures]) -> str | None:
-    ids = [g.check["id"] for g in groups if g.label != "waived"]
+    ids = [g.check["id"] for g in groups if g.label != "waived" and not g.label.startswith("recommended")]
     if not ids:
         return None
     command = list(prefix or ["cloudnx-conformance", "run", "--target", report["target"]])
     command += ["--profile", report["profile"], "--seed", str(report["seed"]), "--include", ",".join(ids)]
     # When every failure is a property result on a few operations, the rerun narrows to those operations too
     # (an operation filter leaves hand-written checks out, so only then).
-    failing = [r for g in groups if g.label != "waived" for r in g.results]
+    failing = [r for g in groups if g.check["id"] in ids for r in g.results]
     operations = sorted({r.operation for r in failing if r.operation})
     if all(r.operation and "test_properties" in r.test["nodeid"] for r in failing) and len(operations) <= _NARROW:
         command += ["--include", ",".join(f"operation:{o}" for o in operations)]
@@ -93,8 +93,8 @@ def _group_lines(group: CheckFailures, total: int) -> list[str]:
         where = first.operation or first.test["nodeid"].split("::", 1)[-1]
         spread = f" on {len(distinct.operations)} operations" if len(distinct.operations) > 1 else ""
         lines.append(f"  - {_n(distinct.count, 'time')}{spread}: {message}")
-        curl = curl_of(first.test)
-        lines.append(f"    reproduce ({where}): {curl}" if curl else f"    first seen in {first.test['nodeid']}")
+        curl, called = reproduce(first.test, where)
+        lines.append(f"    reproduce ({called}): {curl}" if curl else f"    first seen in {first.test['nodeid']}")
     hidden = len(group.distinct) - DISTINCT_SHOWN
     if hidden > 0:
         lines.append(f"  … {hidden} more distinct failures of {check['id']} in summary.md and report.html")
