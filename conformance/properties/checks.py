@@ -13,8 +13,15 @@ from typing import Any
 import schemathesis
 
 from conformance.contract import contract
+from conformance.leaks import find_leak
 
-__all__ = ["CHECK_IDS", "error_shape", "ignored_auth_once_per_operation", "retry_after_is_integer"]
+__all__ = [
+    "CHECK_IDS",
+    "error_shape",
+    "error_shows_no_internals",
+    "ignored_auth_once_per_operation",
+    "retry_after_is_integer",
+]
 
 #: schemathesis check name -> catalogue id
 CHECK_IDS = {
@@ -31,6 +38,7 @@ CHECK_IDS = {
     "ensure_resource_availability": "STATE-CREATED-AVAILABLE",
     "ignored_auth_once_per_operation": "AUTH-NOT-IGNORED",
     "error_shape": "ERR-SHAPE",
+    "error_shows_no_internals": "ERR-NO-INTERNALS",
     "retry_after_is_integer": "RATE-RETRY-AFTER-INTEGER",
 }
 
@@ -54,6 +62,19 @@ def error_shape(ctx: Any, response: Any, case: Any) -> bool | None:
         raise AssertionError(f"{response.status_code} body is not JSON: {response.content[:200]!r}") from None
     if not (isinstance(body, dict) and isinstance(body.get("error"), str) and body["error"]):
         raise AssertionError(f'{response.status_code} body is not {{"error": string}}: {str(body)[:200]}')
+    return None
+
+
+@schemathesis.check
+def error_shows_no_internals(ctx: Any, response: Any, case: Any) -> bool | None:
+    """No 4xx/5xx body shows a stack frame, exception class, SQL error or source path of any stack (OWASP API8)."""
+    if response.status_code < 400:
+        return None
+    leak = find_leak((response.content or b"").decode("utf-8", "replace"))
+    if leak:
+        raise AssertionError(
+            f"{response.status_code} error body shows internals ({leak}): {response.content[:200]!r}"
+        )
     return None
 
 
