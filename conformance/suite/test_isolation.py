@@ -48,10 +48,19 @@ def _plant(api: Any, owner: Any, contract: Any, make: Any, kinds: list[Any]) -> 
             if param not in ids and (pattern is None or re.fullmatch(pattern, value)):
                 ids[param] = value
     client = api(owner.root)
-    for list_op, param in (("audit_logs_list", "event_id"), ("invoices_list", "invoice_id")):
-        items = client.call(list_op).json().get(contract.op(list_op).list_key) or []
-        if items:
-            ids[param] = items[0]["id"]
+    # Resources nobody creates through the API (audit events, invoices): one id from the owner's list of them.
+    for info in contract.operations():
+        param = info.path_params[0] if len(info.path_params) == 1 else None
+        if info.method != "GET" or param is None or param in ids:
+            continue
+        parent = info.path.rsplit("/", 1)[0]
+        listed = next(
+            (o for o in contract.operations() if o.method == "GET" and o.path == parent and o.list_key), None
+        )
+        if listed is not None and not listed.path_params:
+            items = client.call(listed.operation_id).json().get(listed.list_key) or []
+            if items and items[0].get("id"):
+                ids[param] = str(items[0]["id"])
     return {k: v for k, v in ids.items() if v}, planted
 
 
