@@ -111,7 +111,13 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     platform = Platform(
         tokens=TokenService(settings, ctx.clock),
         limiter=_limiter(settings),
-        idempotency=IdempotencyKeys(ctx.store, ctx.clock, settings.idempotency_key_seconds),
+        idempotency=IdempotencyKeys(
+            ctx.store,
+            ctx.clock,
+            settings.idempotency_key_seconds,
+            max_per_principal=settings.idempotency_max_per_principal,
+            max_records=settings.idempotency_max_records,
+        ),
         audit=AuditLog(ctx.store, ctx.clock),
         routes=RouteTable(),
     )

@@ -73,6 +73,13 @@ class Settings:
     # The contract's rule that exchanged tokens end with their access key (spec: iam_exchange_credentials). Only
     # the kill matrix turns it off, to show that the suite notices a server without it.
     exchanged_tokens_end_with_key: bool = True
+    # Memory bounds (docs/server-internals.md, "Hardening"): idempotency records per principal and in all (the least
+    # recently used is forgotten first), open sessions per user (a new login ends the oldest), rotated refresh
+    # tokens kept per session for reuse detection (the oldest is forgotten first).
+    idempotency_max_per_principal: int = 10_000
+    idempotency_max_records: int = 200_000
+    sessions_max_per_user: int = 100
+    refresh_tokens_kept: int = 100
     # The S3 data plane: where object bytes live (None: a fresh temporary directory, removed at exit), and an
     # optional port of its own serving it at the root (None: only under /s3 of the API port; 0: a free port).
     storage_dir: str | None = None

@@ -193,7 +193,7 @@ class Pipeline:
             return reply.status, encode_json(reply.body), reply.headers, reply.cookies, False
         keys: IdempotencyKeys = self.platform.idempotency
         scope = keys.scope(call.principal.id, entry.operation.method, call.request.url.path, key)
-        stored = keys.begin(scope, fingerprint(call.body, body))
+        stored = keys.begin(scope, fingerprint(call.body, body), call.principal.id)
         if stored is not None:
             replay_headers = {k: v for k, v in stored.headers if k != "set-cookie"}
             cookies = [v for k, v in stored.headers if k == "set-cookie"]

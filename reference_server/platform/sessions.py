@@ -26,19 +26,49 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+_PURGE_EVERY = 60.0  # seconds of server clock between sweeps for expired sessions
+
+
 def _issue_refresh(ctx: ServerContext, session: dict[str, Any]) -> str:
     token = secrets.token_urlsafe(32)
+    digest = _digest(token)
     ctx.store.insert(
-        REFRESH,
-        {"id": _digest(token), "account_id": session["account_id"], "session_id": session["id"], "status": "current"},
+        REFRESH, {"id": digest, "account_id": session["account_id"], "session_id": session["id"], "status": "current"}
     )
+    # The session lists its refresh tokens, oldest first; rotated ones are kept for reuse detection (RFC 9700
+    # §4.14.2) up to refresh_tokens_kept, then forgotten (a forgotten one answers 401 without revoking).
+    chain = [*session.get("_refresh", []), digest]
+    while len(chain) > ctx.settings.refresh_tokens_kept + 1:
+        ctx.store.delete(REFRESH, chain.pop(0))
+    ctx.store.update(SESSION, session["id"], _refresh=chain)
     return token
+
+
+def _end(ctx: ServerContext, session: dict[str, Any]) -> None:
+    for digest in session.get("_refresh", []):
+        ctx.store.delete(REFRESH, digest)
+    ctx.store.delete(SESSION, session["id"])
+
+
+def _purge_expired(ctx: ServerContext, now: float) -> None:
+    if now - ctx.extras.get("sessions_purged_at", 0.0) < _PURGE_EVERY:
+        return
+    ctx.extras["sessions_purged_at"] = now
+    for session in ctx.store.scan(SESSION, where=lambda r: r["_expires"] <= now):
+        _end(ctx, session)
 
 
 def open_session(
     ctx: ServerContext, user: dict[str, Any], user_agent: str | None, source_ip: str
 ) -> tuple[dict[str, Any], str]:
+    """A new session of ``user``; past sessions_max_per_user open ones, the oldest of them is ended first."""
     now = ctx.clock()
+    _purge_expired(ctx, now)
+    open_ones = ctx.store.scan(SESSION, user["account_id"], lambda r: r["principal_id"] == user["id"])
+    for oldest in sorted(open_ones, key=lambda r: r["_seq"])[
+        : max(0, len(open_ones) - ctx.settings.sessions_max_per_user + 1)
+    ]:
+        revoke_session(ctx, oldest["id"])
     session = ctx.store.insert(
         SESSION,
         {
@@ -58,8 +88,10 @@ def open_session(
 
 
 def revoke_session(ctx: ServerContext, session_id: str) -> None:
-    if ctx.store.get(SESSION, session_id) is not None:
-        ctx.store.update(SESSION, session_id, _status="revoked")
+    """End the session: its access tokens stop at once (token service), its record and refresh tokens are gone."""
+    session = ctx.store.get(SESSION, session_id)
+    if session is not None:
+        _end(ctx, session)
     platform_of(ctx).tokens.revoke_session(session_id)
 
 

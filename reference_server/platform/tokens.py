@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,6 +81,9 @@ class TokenService:
         self._cache: dict[str, VerifiedToken] = {}
         self._revoked_sessions: set[str] = set()
         self._revoked_principals: set[str] = set()
+        # When each revocation may be forgotten: once every token it covers has expired anyway.
+        self._forget: deque[tuple[float, set[str], str]] = deque()
+        self._covers = float(max(settings.access_token_seconds, settings.exchange_token_seconds))
 
     def jwks(self) -> dict[str, Any]:
         return {"keys": [dict(self._jwk)]}
@@ -93,6 +97,7 @@ class TokenService:
         session_id: str | None = None,
         access_key: tuple[str, int] | None = None,
     ) -> str:
+        self._purge()
         now = int(self._clock())
         claims: dict[str, Any] = {
             "iss": self._settings.jwt_issuer,
@@ -111,10 +116,26 @@ class TokenService:
         return jwt.encode(claims, self._private, algorithm="RS256", headers={"kid": self.kid, "typ": "JWT"})
 
     def revoke_session(self, session_id: str) -> None:
-        self._revoked_sessions.add(session_id)
+        self._revoke(self._revoked_sessions, session_id)
 
     def revoke_principal(self, principal_id: str) -> None:
-        self._revoked_principals.add(principal_id)
+        self._revoke(self._revoked_principals, principal_id)
+
+    def _revoke(self, revoked: set[str], name: str) -> None:
+        self._purge()
+        revoked.add(name)
+        self._forget.append((self._clock() + self._covers + _IAT_FUTURE_LEEWAY, revoked, name))
+
+    def _purge(self) -> None:
+        now = self._clock()
+        while self._forget and self._forget[0][0] <= now:
+            _, revoked, name = self._forget.popleft()
+            revoked.discard(name)
+
+    def revocations(self) -> int:
+        """Revocations still remembered (each is forgotten once no token it covers can still be valid)."""
+        self._purge()
+        return len(self._revoked_sessions) + len(self._revoked_principals)
 
     def _still_valid(self, token: VerifiedToken) -> bool:
         return (
