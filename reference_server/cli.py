@@ -60,7 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="also serve the S3 data plane at the root of this port (0 picks a free one; default: only under /s3)",
     )
     parser.add_argument(
-        "--storage-dir", default=None, help="directory for object bytes (default: a temporary one, removed at exit)"
+        "--storage-dir",
+        default=None,
+        help="directory for object bytes (default: a temporary one, removed at exit); object records live in memory, "
+        "so a restart starts with no objects",
     )
     _http_options(parser.add_argument_group("HTTP layer limits (answers 414/431/408/503 as JSON)"))
     return parser

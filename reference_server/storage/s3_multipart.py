@@ -148,6 +148,8 @@ def _chosen_parts(call: S3Call, upload: Record, wanted: list[tuple[int, str]]) -
     for part in chosen[:-1]:
         if part["size"] < min_part:
             raise S3Error("EntityTooSmall", f"part {part['number']} is smaller than the minimum of {min_part} bytes")
+    if sum(p["size"] for p in chosen) > call.plane.max_object_bytes:
+        raise S3Error("EntityTooLarge", f"an object is limited to {call.plane.max_object_bytes} bytes")
     return chosen
 
 
