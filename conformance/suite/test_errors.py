@@ -222,3 +222,6 @@ def test_odd_input_never_answers_5xx(api: Any, alice: Any, contract: Any) -> Non
             assert response.status_code < 500, f"seed: 5xx is a bug; query {params!r}: {describe(response)}"
         response = root.call("instances_get", path_params={"instance_id": value})
         assert response.status_code < 500, f"seed: 5xx is a bug; id {value!r}: {describe(response)}"
+    # The target survived: a valid request right after the odd ones still succeeds.
+    after = root.call("instances_list")
+    assert after.status_code == contract.op("instances_list").success_status, f"after odd input: {describe(after)}"

@@ -56,6 +56,12 @@ def tokens(raw: httpx.Client, alice: Any, contract: Any) -> dict[str, str]:
         json={"access_key_id": alice.admin.access_key_id, "secret_access_key": alice.admin.secret},
     )
     found = {"exchange": exchange.json()["access_token"]}
+    # Positive control: the genuine token is accepted, so every refusal of a forgery below is the forgery's doing
+    # (a target refusing all bearer tokens would otherwise pass the whole battery).
+    genuine = raw.get(contract.url("auth_me_get"), headers={"Authorization": f"Bearer {found['exchange']}"})
+    assert genuine.status_code == contract.op("auth_me_get").success_status, (
+        f"the genuine exchange token must be accepted before its forgeries mean anything: {describe(genuine)}"
+    )
     login = raw.post(contract.url("auth_login"), json={"email": alice.email, "password": alice.password})
     for header in login.headers.get_list("set-cookie"):
         if header.startswith("cnx_access=") and _is_jwt(value := header.split("=", 1)[1].split(";", 1)[0]):
