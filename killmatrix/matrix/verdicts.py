@@ -84,9 +84,15 @@ def classify(run: ToolRun, clean: ToolRun | None) -> Cell:
         return cell
     fired = _compared(run.tool, run.fired)
     if VARIANTS[run.variant].legal:
-        # Specificity: a correct implementation must pass, whatever the clean server did.
-        cell.new = fired
-        cell.state = "accepted" if run.outcome == "passed" else "rejected"
+        # Specificity: a correct implementation must fare as the clean server does — no failure (or inconclusive
+        # check) the reference does not also get in the same run. The clean server's own failures are reported on
+        # its row; a legal variant is not blamed for them.
+        usable = clean is not None and clean.outcome != "error"
+        baseline = set(_compared(clean.tool, clean.fired)) if usable and clean is not None else set()
+        unsure = set(clean.inconclusive) if usable and clean is not None else set()
+        cell.new = [item for item in fired if item not in baseline]
+        doubtful = [item for item in run.inconclusive if item not in unsure]
+        cell.state = "rejected" if cell.new or doubtful else "accepted"
         return cell
     if run.variant == "none":
         cell.state = "false-positive" if fired else "clean"

@@ -110,6 +110,10 @@ def test_legal_variants_measure_specificity_not_kills() -> None:
     assert (summary["legal_passed"], summary["legal_judged"], summary["specificity"]) == (1, 2, 0.5)
     assert summary["variants"] == 0  # legal variants never enter the kill rate
     assert findings([passed, rejected]) == [rejected]
+    # A failure the clean server gets too is not the legal variant's: it is on the clean server's row.
+    noisy = _suite("none", "INPUT-VALID-ACCEPTED")
+    assert classify(_suite(legal[0], "INPUT-VALID-ACCEPTED"), noisy).state == "accepted"
+    assert classify(_suite(legal[0], "INPUT-VALID-ACCEPTED", "ERR-SHAPE"), noisy).state == "rejected"
 
 
 def test_a_recommended_check_kills_only_in_strict() -> None:
