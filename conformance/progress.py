@@ -15,6 +15,7 @@ import pytest
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from conformance.report.results import clean_message
 from conformance.verdicts import Outcome
 
 __all__ = ["LiveProgress", "PlainProgress", "progress_for"]
@@ -62,7 +63,7 @@ class _Counting:
             if check_id not in self.failed_checks:
                 self.failed_checks.add(check_id)
                 where = getattr(outcome, "operation", None) or outcome.nodeid
-                first = (outcome.message or "").strip().splitlines()
+                first = clean_message(outcome.message or "").splitlines()
                 # The first line, shortened: the end-of-run summary has the whole message and a curl line.
                 self.event(f"{outcome.status.upper()} {check_id} on {where}: {first[0][:_EVENT] if first else ''}")
         elif outcome.status == "inconclusive":

@@ -80,11 +80,10 @@ def _operation(test: dict[str, Any]) -> str | None:
         found = operation_of(match.group(1), match.group(2))
         if found:
             return found
-    for exchange in reversed(test.get("exchanges") or []):
+    exchange = failing_exchange(test) if test.get("status") in _BAD else None
+    if exchange is not None:
         path = re.sub(r"^[a-z]+://[^/]+", "", str(exchange.get("url", "")))
-        found = operation_of(str(exchange.get("method", "")), path)
-        if found:
-            return found
+        return operation_of(str(exchange.get("method", "")), path)
     return None
 
 
@@ -150,11 +149,12 @@ def failing_exchange(test: dict[str, Any]) -> dict[str, Any] | None:
     def erred(exchange: dict[str, Any]) -> bool:
         return bool(int(exchange.get("status") or 0) >= 400 or exchange.get("error"))
 
+    # Never just the last exchange: a check whose failing traffic went elsewhere (an SDK) has no curl to show.
     for wanted in (named, erred):
         found = [e for e in exchanges if wanted(e)]
         if found:
             return found[-1]
-    return exchanges[-1] if exchanges else None
+    return None
 
 
 def reproduce(test: dict[str, Any], fallback: str | None) -> tuple[str | None, str | None]:
