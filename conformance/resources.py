@@ -146,9 +146,8 @@ class Resources:
 
     def force_params(self, operation_id: str) -> dict[str, str] | None:
         """A cleanup deletes what its test made, dependants included, when the spec offers a force parameter."""
-        for raw in self.contract.op(operation_id).raw.get("parameters", ()):
-            node = cloudnx_spec.resolve(raw["$ref"]) if "$ref" in raw else raw
-            if node.get("in") == "query" and node.get("name") == "force":
+        for param in cloudnx_spec.operation(operation_id).parameters:
+            if param.location == "query" and param.name == "force":
                 return {"force": "true"}
         return None
 
@@ -185,10 +184,9 @@ class Resources:
         return self.make(client, self._by_ref[ref])
 
     def _param_ref(self, info: OperationInfo, param: str) -> str | None:
-        for raw in (*info.raw.get("parameters", ()),):
-            node = cloudnx_spec.resolve(raw["$ref"]) if "$ref" in raw else raw
-            if node.get("name") == param and node.get("in") == "path":
-                return _ref_of(node.get("schema", {}))
+        for spec_param in cloudnx_spec.operation(info.operation_id).parameters:
+            if spec_param.name == param and spec_param.location == "path":
+                return _ref_of(dict(spec_param.schema))
         return None
 
     def _index_creates(self) -> dict[str, str]:
@@ -197,10 +195,9 @@ class Resources:
         for info in self._creates.values():
             response = info.raw["responses"].get(str(info.success_status), {})
             schema = response.get("content", {}).get("application/json", {}).get("schema", {})
-            if "$ref" in schema:
-                schema = cloudnx_spec.resolve(schema["$ref"])
+            schema = cloudnx_spec.deref(schema)
             for part in [schema, *schema.get("allOf", [])]:
-                part = cloudnx_spec.resolve(part["$ref"]) if "$ref" in part else part
+                part = cloudnx_spec.deref(part)
                 for key in ("id", "name"):
                     ref = _ref_of(part.get("properties", {}).get(key, {}))
                     if ref and ref not in index and ref.endswith(("Id", "BucketName")):

@@ -84,6 +84,5 @@ class References:
 
 
 def _resolve(node: Any) -> dict[str, Any]:
-    while isinstance(node, dict) and "$ref" in node:
-        node = cloudnx_spec.resolve(node["$ref"])
+    node = cloudnx_spec.deref(node)
     return node if isinstance(node, dict) else {}

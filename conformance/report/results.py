@@ -41,27 +41,17 @@ def _paths() -> dict[str, tuple[str, str]]:
     return {o.operation_id: (o.method.upper(), o.path) for o in cloudnx_spec.operations()}
 
 
-@functools.cache
-def _routes() -> list[tuple[re.Pattern[str], str, str]]:
-    routes = []
-    for operation_id, (method, path) in _paths().items():
-        regex = re.escape(path)
-        regex = re.sub(r"\\\{[^}]+\\\}", "[^/]+", regex)
-        routes.append((re.compile(f"^{regex}$"), method, operation_id))
-    # Literal segments before templated ones: /compute/instances/count-like paths win over /{id}.
-    routes.sort(key=lambda r: r[0].pattern.count("[^/]+"))
-    return routes
-
-
 def all_operations() -> list[str]:
     return list(_paths())
 
 
 def operation_of(method: str, path: str) -> str | None:
     path = path.split("?")[0].rstrip("/") or "/"
-    for regex, op_method, operation_id in _routes():
-        if op_method == method.upper() and (regex.match(path) or regex.match(path.split("/s3", 1)[0])):
-            return operation_id
+    prefix = cloudnx_spec.s3_data_plane().path_prefix_on_api_host
+    for candidate in (path, path.split(prefix, 1)[0]):
+        found = cloudnx_spec.match(method, candidate)
+        if found is not None:
+            return found.operation_id
     return None
 
 

@@ -66,13 +66,9 @@ def fresh_key() -> str:
 
 
 def path_param_schema(contract: Contract, operation_id: str, param: str) -> dict[str, Any]:
-    info = contract.op(operation_id)
-    op = next(o for o in cloudnx_spec.operations() if o.operation_id == operation_id)
-    for raw in (*op.path_item_parameters, *info.raw.get("parameters", ())):
-        node = cloudnx_spec.resolve(raw["$ref"]) if "$ref" in raw else raw
-        if node.get("in") == "path" and node.get("name") == param:
-            schema = node.get("schema", {})
-            return dict(cloudnx_spec.resolve(schema["$ref"]) if "$ref" in schema else schema)
+    for spec_param in cloudnx_spec.operation(operation_id).parameters:
+        if spec_param.location == "path" and spec_param.name == param:
+            return dict(cloudnx_spec.deref(dict(spec_param.schema)))
     raise KeyError(f"{operation_id} has no path parameter {param}")
 
 
