@@ -26,6 +26,7 @@ from conformance.catalogue import catalogue
 from conformance.checks import inconclusive
 from conformance.properties.checks import CHECK_IDS
 from conformance.properties.identities import IdentityPool
+from conformance.properties.links import drop_null_matches
 from conformance.properties.references import References
 from conformance.properties.statuses import (
     negative_statuses,
@@ -193,7 +194,7 @@ class PropertyRun:
 
     def state_machine(self) -> Any:
         """The spec's links as a hypothesis state machine whose calls go through the paced session."""
-        base: Any = self.schema.as_state_machine()
+        base: Any = drop_null_matches(self.schema.as_state_machine())
         prepare, session, properties = self.prepare, self.session, self
 
         class Machine(base):  # type: ignore[misc]

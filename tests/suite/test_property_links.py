@@ -1,0 +1,69 @@
+"""Stateful links never draw a null: an unassociated EIP's ``instance_id`` is no instance id to call with."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import requests
+import schemathesis
+from schemathesis.core.result import Ok
+from schemathesis.core.transforms import UNRESOLVABLE
+from schemathesis.core.transport import Response
+from schemathesis.generation.stateful.state_machine import StepOutput
+from schemathesis.specs.openapi.expressions import MultiMatch
+
+import cloudnx_spec
+from conformance.properties.links import drop_null_matches, without_nulls
+
+pytestmark = pytest.mark.suite
+
+_INSTANCE = "i-0123456789abcdef"
+
+
+def _eips_to_instance(machine: Any) -> Any:
+    links = machine._transitions.operations["GET /compute/eips"].outgoing
+    return next(link for link in links if link.target.label == "GET /compute/instances/{instance_id}")
+
+
+def _extracted(schema: Any, machine: Any, instance_ids: list[str | None]) -> Any:
+    case = schema.find_operation_by_id("eips_list").Case()
+    body = {"eips": [{"instance_id": i} for i in instance_ids], "next_cursor": None}
+    response = Response(
+        status_code=200,
+        headers={"content-type": ["application/json"]},
+        content=json.dumps(body).encode(),
+        request=requests.Request("GET", "http://127.0.0.1/compute/eips").prepare(),
+        elapsed=0.01,
+        verify=True,
+    )
+    param = _eips_to_instance(machine).extract(StepOutput(response, case)).parameters["path_parameters"]
+    value = param["instance_id"].value
+    assert isinstance(value, Ok)
+    return value.ok()
+
+
+@pytest.fixture(scope="module")
+def schema() -> Any:
+    return schemathesis.openapi.from_path(str(cloudnx_spec.spec_path()))
+
+
+def test_schemathesis_alone_offers_the_null_of_an_unassociated_eip(schema: Any) -> None:
+    value = _extracted(schema, schema.as_state_machine(), [None, _INSTANCE, None])
+    assert isinstance(value, MultiMatch)
+    assert None in value.values
+
+
+def test_a_followed_link_carries_only_the_ids_the_response_gave(schema: Any) -> None:
+    machine = drop_null_matches(schema.as_state_machine())
+    assert _extracted(schema, machine, [None, _INSTANCE, None]) == _INSTANCE
+    assert _extracted(schema, machine, [None, None]) is UNRESOLVABLE
+    both = _extracted(schema, machine, [_INSTANCE, None, "i-fedcba9876543210"])
+    assert isinstance(both, MultiMatch)
+    assert both.values == [_INSTANCE, "i-fedcba9876543210"]
+
+
+def test_without_nulls_reaches_into_link_bodies() -> None:
+    nested = without_nulls({"vpc_id": MultiMatch([None, "vpc-1"]), "name": "x", "ids": MultiMatch([None])})
+    assert nested == {"vpc_id": "vpc-1", "name": "x", "ids": UNRESOLVABLE}
