@@ -1,6 +1,6 @@
 """How a request proves who sends it: SigV4 with botocore's signer, or a bearer JWT from exchange-credentials.
 
-SigV4 (the seed's "Access keys + SigV4"): the service and region are the spec's ``x-cloudnx-sigv4`` facts; each
+SigV4 (the seed's "Access keys + SigV4"): the service and region are the spec's ``cloudnx_spec.sigv4()`` facts; each
 attempt is signed afresh, so a retry after ``Retry-After`` carries a current ``X-Amz-Date`` (the spec allows 15
 minutes of skew). ``--auth exchange`` trades the key at ``iam_exchange_credentials`` for a short-lived JWT and
 keeps it in ``~/.cloudnx/cache/`` (0600) until shortly before it expires.

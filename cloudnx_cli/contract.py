@@ -70,7 +70,7 @@ class Command:
 
     @property
     def list_key(self) -> str | None:
-        """The array a list operation answers (``x-cloudnx-list-key``), when it pages with a cursor."""
+        """The array a list operation answers (``Operation.list_key``), when it pages with a cursor."""
         names = {o.name for o in self.options if o.location == "query"}
         return self.operation.list_key if CURSOR in names else None
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from cloudnx_spec._read import Node
 from cloudnx_spec.loading import SpecError
@@ -42,6 +42,8 @@ class RateLimit:
     rate being judged over ``judged_over_seconds``.
     """
 
+    KEY: ClassVar[str] = "x-cloudnx-rate-limit"  # where the spec declares it, for messages that cite it
+
     requests_per_second: int
     window_seconds: float
     burst: int
@@ -57,7 +59,7 @@ class RateLimit:
 
     @classmethod
     def from_spec(cls, spec: Mapping[str, Any]) -> RateLimit:
-        n = Node(spec.get("x-cloudnx-rate-limit"), "/x-cloudnx-rate-limit")
+        n = Node(spec.get(cls.KEY), "/" + cls.KEY)
         retry = n.node("retry_after")
         return cls(
             requests_per_second=n.integer("requests_per_second"),
@@ -94,6 +96,8 @@ class TtlBounds:
 class Lifetimes:
     """``x-cloudnx-lifetimes``: every lifetime the contract fixes, in seconds."""
 
+    KEY: ClassVar[str] = "x-cloudnx-lifetimes"  # where the spec declares it, for messages that cite it
+
     access_token_seconds: int
     refresh_token_seconds: int
     exchange_token_seconds: int
@@ -107,7 +111,7 @@ class Lifetimes:
 
     @classmethod
     def from_spec(cls, spec: Mapping[str, Any]) -> Lifetimes:
-        n = Node(spec.get("x-cloudnx-lifetimes"), "/x-cloudnx-lifetimes")
+        n = Node(spec.get(cls.KEY), "/" + cls.KEY)
 
         def bounds(key: str) -> TtlBounds:
             b = n.node(key)
@@ -137,6 +141,8 @@ class Lifetimes:
 class Idempotency:
     """``x-cloudnx-idempotency`` (draft-ietf-httpapi-idempotency-key-header): header names, scope, statuses."""
 
+    KEY: ClassVar[str] = "x-cloudnx-idempotency"  # where the spec declares it, for messages that cite it
+
     header: str
     replay_header: str
     scope: tuple[str, ...]
@@ -150,7 +156,7 @@ class Idempotency:
 
     @classmethod
     def from_spec(cls, spec: Mapping[str, Any]) -> Idempotency:
-        n = Node(spec.get("x-cloudnx-idempotency"), "/x-cloudnx-idempotency")
+        n = Node(spec.get(cls.KEY), "/" + cls.KEY)
         key = n.node("key")
         return cls(
             header=n.string("header"),
@@ -170,6 +176,8 @@ class Idempotency:
 class Limits:
     """``x-cloudnx-limits``: named quotas and caps, each an integer; ``limits["keys_per_bucket"]``."""
 
+    KEY: ClassVar[str] = "x-cloudnx-limits"  # where the spec declares it, for messages that cite it
+
     values: Mapping[str, int]
 
     def __getitem__(self, name: str) -> int:
@@ -184,7 +192,7 @@ class Limits:
 
     @classmethod
     def from_spec(cls, spec: Mapping[str, Any]) -> Limits:
-        n = Node(spec.get("x-cloudnx-limits"), "/x-cloudnx-limits")
+        n = Node(spec.get(cls.KEY), "/" + cls.KEY)
         value = cls(values=n.integers())
         value.max_body_bytes  # noqa: B018 - the HTTP layer needs it: fail at load, not per request
         return value

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from cloudnx_spec._read import Node
 from cloudnx_spec.loading import SpecError, load
@@ -46,13 +46,15 @@ class Decision:
 
 @dataclass(frozen=True)
 class Levels:
+    KEY: ClassVar[str] = "x-cloudnx-levels"  # where the spec declares it, for documents that cite it
+
     status_codes: Mapping[int, StatusCode]
     decisions: tuple[Decision, ...]
     evolution: Mapping[str, Any] = field(repr=False, compare=False)
 
     @classmethod
     def from_spec(cls, spec: Mapping[str, Any]) -> Levels:
-        n = Node(spec.get("x-cloudnx-levels"), "/x-cloudnx-levels")
+        n = Node(spec.get(cls.KEY), "/" + cls.KEY)
         codes: dict[int, StatusCode] = {}
         for index, raw in enumerate(n.value.get("status_codes") or ()):
             c = Node(raw, f"{n.where}/status_codes/{index}")

@@ -27,7 +27,8 @@ __all__ = ["ANONYMOUS", "Bootstrapper"]
 
 #: Pacing key for unauthenticated traffic: the spec counts it per client address, i.e. all of it together.
 ANONYMOUS = "anonymous"
-# Policy documents follow the spec's PolicyDocument; actions are "<service>:<operationId>" (x-cloudnx-iam-scheme).
+# Policy documents follow the spec's PolicyDocument; actions are "<service>:<operationId>"
+# (cloudnx_spec.iam_scheme().action).
 _ALLOW_ALL = [{"Effect": "Allow", "Action": "*", "Resource": "*"}]
 _READ_ONLY = [{"Effect": "Allow", "Action": ["*:*_get", "*:*_list"], "Resource": "*"}]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.table import Table
 
+from cloudnx_spec import Levels
 from conformance.catalogue import CAPABILITIES, LEVELS, PROFILES, Catalogue
 
 __all__ = ["render_json", "render_markdown", "render_table"]
@@ -27,7 +28,7 @@ def render_markdown(catalogue: Catalogue) -> str:
         "clients depend on — paths, field names, ids, codes, auth flows (MUST for certification). "
         "**RECOMMENDED**: hardening and good practice clients do not depend on (SHOULD): reported in every "
         "profile, failing only `strict`. A level that is a decision carries its reason; the spec's own decisions "
-        "are in `x-cloudnx-levels` (`docs/traceability.md` maps each seed sentence to them).",
+        f"are in `{Levels.KEY}` (`docs/traceability.md` maps each seed sentence to them).",
         "",
     ]
     for capability, description in CAPABILITIES.items():

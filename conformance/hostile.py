@@ -4,7 +4,7 @@ Each case is data (a label and the bytes to send); the checks in ``conformance/s
 a correct answer is. JSON cases follow RFC 8259 (§4 names SHOULD be unique, §6 no NaN/Infinity, §8.1-8.2 UTF-8
 without lone surrogates, §9 parsers may limit nesting) and RFC 7493 (I-JSON: unique names, numbers within IEEE
 754 double precision). Sizes beyond a request line or header a server reads are judged against RFC 9110 §4.1
-and §5.4 (a server that refuses answers 414 / 431, RFC 6585 §5) and the spec's ``x-cloudnx-limits``.
+and §5.4 (a server that refuses answers 414 / 431, RFC 6585 §5) and the spec's ``cloudnx_spec.limits()``.
 """
 
 from __future__ import annotations

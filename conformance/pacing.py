@@ -1,6 +1,6 @@
 """Client-side pacing: each identity stays below the target's rate limit.
 
-The spec's limit (``x-cloudnx-rate-limit``) is a sliding window: at most N accepted requests in any window.
+The spec's limit (``cloudnx_spec.rate_limit()``) is a sliding window: at most N accepted requests in any window.
 A :class:`Pacer` admits at most ``budget`` sends in any window of the same length, so the suite's own traffic
 never trips the limit; only the rate-limit checks, which use their own unpaced clients, mean to.
 """

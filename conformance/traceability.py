@@ -123,8 +123,8 @@ def render(mapped: list[Row] | None = None) -> str:
         f"Every sentence of the seed (`spec/seed.txt`, {len(mapped)} sentences) -> where `spec/openapi.yaml` "
         f"encodes it -> the checks that verify it (with their own level) -> the sentence's level. {encoded} are "
         f"encoded and verified; {len(mapped) - encoded} are informative (headings, tooling). No row contradicts "
-        "the seed. Decisions (`decision:<id>`) are in the spec's `x-cloudnx-levels`, each with its level and "
-        "reason; `op:<operationId>` names an operation; `#/...` is a JSON pointer into the spec.",
+        f"the seed. Decisions (`decision:<id>`) are in the spec's `{cloudnx_spec.Levels.KEY}`, each with its level "
+        "and reason; `op:<operationId>` names an operation; `#/...` is a JSON pointer into the spec.",
         "",
         "| # | seed sentence | spec | checks | level | status |",
         "|---|---|---|---|---|---|",
@@ -138,7 +138,7 @@ def render(mapped: list[Row] | None = None) -> str:
             f"| {_cell(status)} |"
         )
     decisions = cloudnx_spec.levels().decisions
-    lines += ["", f"## Decisions ({len(decisions)}, from `x-cloudnx-levels`)", ""]
+    lines += ["", f"## Decisions ({len(decisions)}, from `{cloudnx_spec.Levels.KEY}`)", ""]
     lines += ["| id | level | rule | reason | checks |", "|---|---|---|---|---|"]
     for d in decisions:
         checks = ", ".join(f"`{c}`" for c in d.checks)

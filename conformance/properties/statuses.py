@@ -7,7 +7,7 @@ reach an expired one; 401/403 stay for the public/IAM paths; 429 is the rate lim
 
 ``negative_data_rejection`` (INPUT-INVALID-REJECTED): invalid input may be refused with any 4xx the operation
 documents — 413 (body over the spec's limit) and 415 (not JSON) included where the contract lists them, each
-with the seed's own equivalent (400, x-cloudnx-levels) — or a
+with the seed's own equivalent (400, cloudnx_spec.levels()) — or a
 5xx, which NO-5XX judges on its own so one bug is not reported twice.
 
 A 422 is "well-formed but semantically invalid (a rule JSON Schema cannot express)" (spec, UnprocessableEntity):
@@ -32,7 +32,7 @@ def positive_statuses(info: OperationInfo) -> list[str]:
 
 
 def negative_statuses(info: OperationInfo) -> list[str]:
-    # Each documented code admits the seed's own equivalent (x-cloudnx-levels.status_codes: 413/415/422 -> 400).
+    # Each documented code admits the seed's own equivalent (cloudnx_spec.levels().status_codes: 413/415/422 -> 400).
     accepted = cloudnx_spec.levels().accepted(info.statuses)
     return [*sorted(str(code) for code in accepted if 400 <= code < 500), "5xx"]
 

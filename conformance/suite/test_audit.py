@@ -1,7 +1,7 @@
 """Audit: every mutating request the check makes appears in the audit log with the right actor and action.
 
 Spec components.schemas.AuditEvent (actor, action ``<service>:<operationId>``, method, path, outcome) and
-``x-cloudnx-iam-scheme.action``. The check creates, updates and deletes one resource of every kind the spec can
+``cloudnx_spec.iam_scheme().action``. The check creates, updates and deletes one resource of every kind the spec can
 create (in ``ci`` one kind per service), then finds each of its successful mutating requests — parents the kit
 had to create included, read back from the check's own recording — in the audit log.
 """

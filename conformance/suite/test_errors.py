@@ -78,7 +78,7 @@ def _provoke(
         reply = root.call("vpcs_create", content=b"name=x", headers={"Content-Type": "text/plain"})
         return reply, documented(contract, "vpcs_create", name)
     if name == "UnprocessableEntity":
-        # Same Idempotency-Key, different body (x-cloudnx-idempotency.mismatch_status).
+        # Same Idempotency-Key, different body (cloudnx_spec.idempotency().mismatch_status).
         key = fresh_key()
         header = contract.idempotency.header
         first = root.call("teams_create", json={"name": f"cnx-e-{key[:8]}"}, headers={header: key})
@@ -121,7 +121,7 @@ def test_every_error_class_has_the_error_shape(provoke: Any, error_class: str) -
 @pytest.mark.parametrize("error_class", CLASSES)
 def test_every_error_class_has_its_documented_status(provoke: Any, error_class: str) -> None:
     response, status = provoke(error_class)
-    # A code the seed's table lacks admits the seed's own code for the situation (x-cloudnx-levels).
+    # A code the seed's table lacks admits the seed's own code for the situation (cloudnx_spec.levels()).
     levels = cloudnx_spec.levels()
     if error_class == "UnprocessableEntity":  # the idempotency reuse: 400 or 409 in the seed's table
         accepted = {status, *levels.decision("idempotency-mismatch").seed_equivalents}

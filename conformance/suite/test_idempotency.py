@@ -1,6 +1,6 @@
 """Idempotency-Key: replay, mismatch, in-flight duplicates, scope and key bounds.
 
-Seed "Idempotency"; spec ``x-cloudnx-idempotency`` (header, replay header, scope, mismatch/in-flight statuses,
+Seed "Idempotency"; spec ``cloudnx_spec.idempotency()`` (header, replay header, scope, mismatch/in-flight statuses,
 key bounds); draft-ietf-httpapi-idempotency-key-header §2; Stripe's semantics.
 """
 
@@ -101,7 +101,7 @@ def test_a_replay_is_marked(api: Any, alice: Any, contract: Any, cnx_run: Any) -
     try:
         assert first.headers.get(spec.replay_header) != "true", f"an original marked as a replay: {describe(first)}"
         assert second.headers.get(spec.replay_header) == "true", (
-            f"a replay is marked {spec.replay_header}: true (spec x-cloudnx-idempotency): {dict(second.headers)}"
+            f"a replay is marked {spec.replay_header}: true (spec {spec.KEY}): {dict(second.headers)}"
         )
     finally:
         _cleanup(api, alice.admin, contract, delete, created)
@@ -122,7 +122,7 @@ def test_same_key_different_body_is_rejected(
     created += _count(api, alice.admin, contract, listed, changed["name"])
     try:
         assert first.status_code == contract.op(create).success_status, describe(first)
-        # 422 after the IETF draft, or the seed's own 400 / 409 (x-cloudnx-levels decision idempotency-mismatch).
+        # 422 after the IETF draft, or the seed's own 400 / 409 (the levels decision "idempotency-mismatch").
         accepted = {spec.mismatch_status, *cloudnx_spec.levels().decision("idempotency-mismatch").seed_equivalents}
         assert other.status_code in accepted, (
             f"same Idempotency-Key, different body: the spec documents {spec.mismatch_status} "

@@ -1,6 +1,6 @@
 """Rate limit: the seed's soft limit of 30 req/s per principal across auth, compute and storage together.
 
-Seed "Rate limits" (a *soft* limit); spec ``x-cloudnx-rate-limit``: a sustained rate plus a declared burst, so a
+Seed "Rate limits" (a *soft* limit); spec ``cloudnx_spec.rate_limit()``: a sustained rate plus a declared burst, so a
 sliding window and a token bucket both comply. Over any T seconds at most ``rate * T + burst`` requests may be
 accepted, judged over multi-second spans; a client within the rate in every window is never throttled. RFC 6585
 §4 (429); RFC 9110 §10.2.3 (Retry-After, delay-seconds). Fresh identities only (each has its own budget); the
@@ -25,7 +25,7 @@ from conformance.checks import check, inconclusive
 from conformance.suite.ratelimit_load import Offered, offer
 from conformance.suite.support import assert_error, auth_headers
 
-# One cheap authenticated read per service: the limit is shared across all three (x-cloudnx-rate-limit).
+# One cheap authenticated read per service: the limit is shared across all three (cloudnx_spec.rate_limit()).
 READS = {"auth": "auth_me_get", "compute": "vpcs_list", "storage": "buckets_list"}
 
 
@@ -110,7 +110,7 @@ def test_over_the_limit_across_services_is_throttled(burst: Burst, contract: Any
         # 10 % of the sustained part as slack for our send times vs the target's arrival times.
         assert most <= allowed + 0.1 * limit * span, (
             f"{most} requests accepted within {span:g}s; the soft limit allows {limit}/s x {span:g}s + a burst of "
-            f"{rate.burst} = {allowed:g} (x-cloudnx-rate-limit)"
+            f"{rate.burst} = {allowed:g} ({rate.KEY})"
         )
 
 
@@ -185,7 +185,7 @@ def test_steady_rate_just_under_the_limit_is_never_throttled(contract: Any, targ
     hits = offered.statuses(spec["exceeded_status"])
     # Requests queued on the way (a busy client machine) reach the target bunched. A 429 is the target's fault
     # only when fewer than the limit could have been counted in the window before it (round trips intersecting
-    # it): the soft limit never throttles a client within the rate in every window (x-cloudnx-rate-limit).
+    # it): the soft limit never throttles a client within the rate in every window (cloudnx_spec.rate_limit()).
     unjustified = [
         s for s in hits if offered.could_fill_window(s, spec["window_seconds"], spec["exceeded_status"]) < limit
     ]

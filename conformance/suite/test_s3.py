@@ -1,8 +1,9 @@
 """The S3 data plane as real clients use it every day: copies that keep the bytes, multipart uploads, batch deletes,
 conditional requests and paged listings, each through boto3 unmodified.
 
-Seed "SDKs" (the AWS SDK for S3 is fully compatible); spec ``x-cloudnx-s3-data-plane`` (operations, multipart part
-rules). Every object a check stores is deleted after it, so its bucket cleans up (a bucket holding objects is 409).
+Seed "SDKs" (the AWS SDK for S3 is fully compatible); spec ``cloudnx_spec.s3_data_plane()`` (operations,
+multipart part rules). Every object a check stores is deleted after it, so its bucket cleans up (a bucket holding
+objects is 409).
 """
 
 # ruff: noqa: S101 - a broken rule is a plain assert with a message (docs/suite-internals.md)

@@ -1,8 +1,8 @@
 """Sessions and credentials: cookie attributes and lifetimes, logout, refresh rotation and reuse detection,
 access-key secrets shown once, exchange-credentials.
 
-Seed "Authentication"; spec ``auth_login.x-cloudnx-cookies``, ``x-cloudnx-lifetimes``; RFC 6265 §4.1 (cookie
-attributes); RFC 9700 §4.14.2 (refresh token rotation and reuse detection).
+Seed "Authentication"; spec ``cloudnx_spec.operation("auth_login").cookies``, ``cloudnx_spec.lifetimes()``;
+RFC 6265 §4.1 (cookie attributes); RFC 9700 §4.14.2 (refresh token rotation and reuse detection).
 """
 
 # ruff: noqa: S101, PT018 - a broken rule is a plain assert with a message (docs/suite-internals.md)

@@ -2,7 +2,7 @@
 spec's window, or a wrong region/service is rejected.
 
 Seed "Access keys + SigV4" (region in-mum, service cloudnx); spec ``components.securitySchemes.sigv4``
-(``x-cloudnx-sigv4``: required signed headers, clock skew); AWS Signature Version 4 specification.
+(``cloudnx_spec.sigv4()``: required signed headers, clock skew); AWS Signature Version 4 specification.
 """
 
 # ruff: noqa: S101 - a broken rule is a plain assert with a message (docs/suite-internals.md)
@@ -146,7 +146,7 @@ def test_every_single_field_change_is_rejected(
         "body, dropped": _clone(post, content=b"{}"),
     }
     refused = documented(contract, "vpcs_list", "Unauthorized")
-    # A front proxy may refuse an unknown Host before any signature is read (x-cloudnx-levels sigv4-host-mutation).
+    # A front proxy may refuse an unknown Host before any signature is read (the levels decision below).
     host_refused = {refused, *cloudnx_spec.levels().decision("sigv4-host-mutation").also_accepted}
     for field, request in mutations.items():
         response = raw.send(request)

@@ -104,7 +104,7 @@ def test_deleted_resource_stays_gone(
     force = cnx_run.resources.force_params(delete)
     deleted = root.call(delete, path_params=_params(contract, delete, created), params=force)
     assert deleted.status_code == contract.op(delete).success_status, f"delete failed: {describe(deleted)}"
-    # Instances pass through shutting-down (x-cloudnx-state-machines.instance.final): poll briefly for the 404.
+    # Instances pass through shutting-down (cloudnx_spec.state_machines()["instance"].final): poll for the 404.
     not_found = documented(contract, get, "NotFound")
     deadline = time.monotonic() + 10.0
     while True:
@@ -185,7 +185,7 @@ def test_iam_deny_answers_403(api: Any, alice: Any, contract: Any, make: Any) ->
 
 @check("IAM-DENY-BEFORE-LOOKUP")
 def test_iam_deny_precedes_lookup(api: Any, alice: Any, contract: Any) -> None:
-    # Spec x-cloudnx-iam-scheme.authorize_before_lookup (RECOMMENDED: the seed's 404 is true of a missing id too).
+    # cloudnx_spec.iam_scheme().authorize_before_lookup (RECOMMENDED: the seed's 404 is true of a missing id too).
     gone = missing_id(contract, "vpcs_delete", "vpc_id")
     response = api(alice.restricted).call("vpcs_delete", path_params={"vpc_id": gone})
     assert response.status_code == documented(contract, "vpcs_delete", "Forbidden"), (

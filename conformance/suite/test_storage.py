@@ -1,7 +1,7 @@
 """Storage data plane: boto3 round trip, presigned URLs that work then expire, per-bucket keys scoped.
 
-Seed "SDKs" (the AWS SDK for S3 is fully compatible); spec ``x-cloudnx-s3-data-plane`` and
-``buckets_presign`` (expires_in bounds, 403 once expired); ``x-cloudnx-lifetimes.presign_*``.
+Seed "SDKs" (the AWS SDK for S3 is fully compatible); spec ``cloudnx_spec.s3_data_plane()`` and
+``buckets_presign`` (expires_in bounds, 403 once expired); ``cloudnx_spec.lifetimes().presign_*``.
 """
 
 # ruff: noqa: S101, PT018 - a broken rule is a plain assert with a message (docs/suite-internals.md)

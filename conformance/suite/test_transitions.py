@@ -1,6 +1,6 @@
 """State-machine actions answer documented statuses: walk each machine through every action the spec lists.
 
-Spec ``x-cloudnx-state-machines`` and each action's ``x-cloudnx-transition`` (from/to states); seed "Status
+Spec ``cloudnx_spec.state_machines()`` and each action's ``Operation.transition`` (from/to states); seed "Status
 codes" (200 read or update successful). Generated traffic rarely reaches these actions with a live resource in
 the right state (random ids answer 404), so the walk is driven here.
 """

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from cloudnx_spec import Levels
 from killmatrix.matrix.verdicts import Cell
 from killmatrix.variants import VARIANTS
 
@@ -136,7 +137,7 @@ def _markdown(
         "fired (and is new); `killed (other id)` means only other checks caught it. `MASKED`: only the expected id",
         "fired, but it fails on the clean server too, so it proves nothing.",
         "",
-        "A **legal** variant changes only what the contract allows (x-cloudnx-levels): the suite must pass it, with",
+        f"A **legal** variant changes only what the contract allows ({Levels.KEY}): the suite must pass it, with",
         "no failure the clean server does not also get (`REJECTED (legal)` names the new ones).",
         "**Specificity** is legal variants passed / judged — the other side of the kill rate.",
         "",

@@ -1,4 +1,4 @@
-"""Legal variants: servers that differ from the reference only where the contract allows (x-cloudnx-levels).
+"""Legal variants: servers that differ from the reference only where the contract allows (cloudnx_spec.levels()).
 
 A conformance suite must pass every correct implementation, not only catch the broken ones. Each variant here
 changes one thing the spec leaves free — additive response fields, extra or absent optional headers, cookie
@@ -96,7 +96,7 @@ class ExtraHeaders(_Legal):
 
     async def handle(self, request: Request, forward: Forward) -> Response:
         response = await forward(request)
-        for name in cloudnx_spec.rate_limit().headers:  # documented, never required (x-cloudnx-levels)
+        for name in cloudnx_spec.rate_limit().headers:  # documented, never required (cloudnx_spec.levels())
             response.set_header(name, None)
         response.set_header("x-request-id", secrets.token_hex(8))
         response.set_header("cache-control", "no-store")
@@ -159,7 +159,9 @@ class OpaqueCookies(_Legal):
 
 class TokenBucketLimiter(_Legal):
     name = "legal-token-bucket"
-    description = "the reference server's token-bucket limiter (30/s sustained, burst of x-cloudnx-rate-limit)"
+    description = (
+        f"the reference server's token-bucket limiter (30/s sustained, burst of {cloudnx_spec.RateLimit.KEY})"
+    )
     settings: ClassVar[dict[str, Any]] = {"rate_limiter": "token-bucket"}
 
 

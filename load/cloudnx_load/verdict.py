@@ -5,8 +5,8 @@ left (``sent``) and the moment its answer arrived (``received``), so:
 
 * accepted requests whose whole round trip lies inside a span of T seconds were certainly accepted inside that
   span: their count is a lower bound of what the target let through. The limit is the seed's *soft* limit
-  (x-cloudnx-rate-limit): at most ``limit * T / window + burst`` in any T seconds, judged over one window and over
-  the multi-second ``sustained_window``, so a token bucket's burst passes and a sustained excess (a limit per
+  (cloudnx_spec.rate_limit()): at most ``limit * T / window + burst`` in any T seconds, judged over one window and
+  over the multi-second ``sustained_window``, so a token bucket's burst passes and a sustained excess (a limit per
   service, a limit set too high) is a proven violation, however slow the network or busy the client;
 * a 429 is certainly unjustified when fewer than ``limit - window_tolerance`` accepted requests of that identity
   could have been decided in the window before it (round trips intersecting ``(sent - window, received]``).
@@ -40,7 +40,7 @@ class Thresholds:
     throttled_status: int
     retry_after_min: int
     retry_after_max: int
-    burst: int = 0  # the soft limit's burst (x-cloudnx-rate-limit.burst)
+    burst: int = 0  # the soft limit's burst (cloudnx_spec.rate_limit().burst)
     sustained_window: float = 0.0  # seconds; the span the sustained rate is judged over (0: one window only)
     window_tolerance: int = 1  # requests; absorbs a target's window-edge convention (< vs <=)
     rate_tolerance: float = 1.5  # req/s around the limit for the steady accepted rate

@@ -90,7 +90,7 @@ def owned_or_422(call: Call, kind: str, record_id: str, field: str) -> Record:
 
 
 def ensure_quota(ctx: ServerContext, kind: str, account_id: str, adding: int = 1, quota: str | None = None) -> None:
-    """409 when ``adding`` more records of ``kind`` would pass the account's quota (x-cloudnx-limits)."""
+    """409 when ``adding`` more records of ``kind`` would pass the account's quota (cloudnx_spec.limits())."""
     name = quota or "resources_per_type_per_account"
     cap = limit(name)
     if ctx.store.count(kind, account_id) + adding > cap:

@@ -1,6 +1,6 @@
-"""Elastic IPs: addresses from one server-wide pool, at most ``x-cloudnx-limits.eips_per_account`` per account.
+"""Elastic IPs: addresses from one server-wide pool, ``cloudnx_spec.limits()["eips_per_account"]`` per account.
 
-State machine ``x-cloudnx-state-machines.elastic_ip``: unassociated -> associated (eips_associate) ->
+State machine ``cloudnx_spec.state_machines()["elastic_ip"]``: unassociated -> associated (eips_associate) ->
 unassociated (eips_disassociate or instance termination). Associating an address held by another instance
 needs ``allow_reassociation`` (409 otherwise); an instance holds one address at most and a shutting-down one
 takes none (409); an associated address cannot be released (409).

@@ -3,7 +3,7 @@
 A firewall lives in one VPC (422 when the VPC is unknown) and is attached to instances through the instance's
 ``firewall_ids``; ``attached_instance_ids`` is derived from those, so it can never disagree with them. A rule's
 ports must be ordered and icmp/all rules cover 0-65535 (422); a firewall holds at most
-``x-cloudnx-limits.rules_per_firewall`` rules and no two identical ones (409). A firewall still attached to an
+``cloudnx_spec.limits()["rules_per_firewall"]`` rules and no two identical ones (409). A firewall still attached to an
 instance cannot be deleted (409).
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cloudnx_spec import Limits
 from reference_server.errors import conflict, not_found, unprocessable
 from reference_server.platform.core import Call, Reply, ServerContext, handler
 from reference_server.platform.store import Record
@@ -132,7 +133,7 @@ async def firewall_rules_create(call: Call) -> Reply:
     existing = _rules(call.ctx, firewall["id"])
     cap = limit("rules_per_firewall")
     if len(existing) >= cap:
-        raise conflict(f"firewall {firewall['id']} already has {cap} rules (x-cloudnx-limits.rules_per_firewall)")
+        raise conflict(f"firewall {firewall['id']} already has {cap} rules ({Limits.KEY}.rules_per_firewall)")
     for rule in existing:
         if all(rule[k] == fields[k] for k in _RULE_FIELDS):
             raise conflict(f"firewall {firewall['id']} already has this rule ({rule['id']})")

@@ -1,6 +1,6 @@
 """Instances: launch, read, rename/re-firewall, start/stop/reboot along the spec's state machine, terminate.
 
-Actions from a state the spec does not list for them answer 409 naming the current state (``x-cloudnx-transition``
+Actions from a state the spec does not list for them answer 409 naming the current state (``Operation.transition``
 of each action). Terminating detaches volumes, firewalls, the Elastic IP and load balancer registrations at
 once, goes ``shutting-down`` and the record disappears after the terminate delay (404 from then on).
 """

@@ -3,7 +3,7 @@
 A load balancer lives in a VPC of the caller's account and its listener ports are unique (422 otherwise).
 Targets are the caller's own instances in that VPC: another account's or a missing instance answers 404 (the
 path names it), one in another VPC 422, a shutting-down one 409, and at most
-``x-cloudnx-limits.targets_per_load_balancer`` (409). Registering twice changes nothing. A target is healthy
+``cloudnx_spec.limits()["targets_per_load_balancer"]`` (409). Registering twice changes nothing. A target is healthy
 while its instance is running; terminating the instance deregisters it.
 """
 

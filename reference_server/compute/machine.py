@@ -1,4 +1,4 @@
-"""The instance state machine of ``x-cloudnx-state-machines.instance``, computed lazily from timestamps.
+"""The instance state machine of ``cloudnx_spec.state_machines()["instance"]``, computed lazily from timestamps.
 
 No background task moves an instance: a record carries ``_next_state`` and ``_transition_at`` and every read
 settles the transitions that are due by ``ctx.clock()`` (docs/server-internals.md, "Delayed transitions"). That

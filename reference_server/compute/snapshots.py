@@ -1,6 +1,6 @@
 """Snapshots of volumes: ``pending`` until the copy delay has passed, then ``completed``.
 
-State machine ``x-cloudnx-state-machines.snapshot``, settled lazily from ``_transition_at`` like instances.
+State machine ``cloudnx_spec.state_machines()["snapshot"]``, settled lazily from ``_transition_at`` like instances.
 A snapshot records the volume's size at the time it was taken; deleting it leaves volumes made from it alone.
 Snapshot storage is metered in GiB-hours from creation to deletion.
 """

@@ -1,6 +1,6 @@
 """Volumes: create (empty or from a completed snapshot), grow, attach to / detach from instances, delete.
 
-State machine ``x-cloudnx-state-machines.volume``: available -> in-use (volumes_attach) -> available
+State machine ``cloudnx_spec.state_machines()["volume"]``: available -> in-use (volumes_attach) -> available
 (volumes_detach or instance termination). Attaching needs an available volume and a running or stopped
 instance (409 otherwise); an unknown instance or a taken device is 422. An attached volume cannot be deleted
 (409). Size only grows (422). Storage is metered in GiB-hours per volume type for billing.

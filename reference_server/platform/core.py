@@ -53,7 +53,7 @@ class Principal:
 
 
 def anonymous(client_address: str) -> Principal:
-    # The limiter keys anonymous traffic on this id (x-cloudnx-rate-limit anonymous_scope: client-address).
+    # The limiter keys anonymous traffic on this id (cloudnx_spec.rate_limit().anonymous_scope == "client-address").
     return Principal(id=f"anon:{client_address}", kind="anonymous", account_id="", auth_method="none")
 
 

@@ -1,4 +1,4 @@
-"""IAM policy evaluation (x-cloudnx-iam-scheme): default deny, explicit deny wins, ``*``/``?`` wildcards,
+"""IAM policy evaluation (cloudnx_spec.iam_scheme()): default deny, explicit deny wins, ``*``/``?`` wildcards,
 conditions on cnx:SourceIp / cnx:PrincipalId / cnx:Service / cnx:AuthMethod.
 
 Pure functions over policy documents, so the rules are testable without a server.
@@ -36,7 +36,7 @@ def wildcard_match(pattern: str, value: str, *, ignore_case: bool = False) -> bo
 
 
 def render_resource(template: str, account_id: str, path_params: Mapping[str, Any]) -> str:
-    """Fill ``{account_id}`` and path parameters into an operation's ``x-cloudnx-iam.resource``."""
+    """Fill ``{account_id}`` and path parameters into an operation's ``Operation.iam.resource``."""
     values = {**{k: str(v) for k, v in path_params.items()}, "account_id": account_id}
     return re.sub(r"\{([A-Za-z0-9_]+)\}", lambda m: values.get(m.group(1), m.group(0)), template)
 

@@ -1,4 +1,4 @@
-"""Idempotency-Key handling (x-cloudnx-idempotency; draft-ietf-httpapi-idempotency-key-header, Stripe).
+"""Idempotency-Key handling (cloudnx_spec.idempotency(); draft-ietf-httpapi-idempotency-key-header, Stripe).
 
 A key is scoped to principal + method + path. The first request opens an in-flight record; a retry with the same
 body replays the stored status, body and the headers that matter (``Idempotent-Replayed: true``); a different
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 __all__ = ["IdempotencyKeys", "StoredResponse", "fingerprint"]
 
 KIND = "idempotency"
-# x-cloudnx-idempotency.replayed: status and body always, plus these headers.
+# cloudnx_spec.idempotency().replayed: status and body always, plus these headers.
 REPLAYED_HEADERS = ("content-type", "set-cookie", "location")
 
 

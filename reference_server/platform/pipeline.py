@@ -160,7 +160,7 @@ class Pipeline:
         return values["path"], values["query"], parsed
 
     def _authorize(self, entry: RouteEntry, principal: Principal, path_params: dict[str, Any], client: str) -> None:
-        # Root users are not subject to policies (x-cloudnx-iam-scheme root_user_subject_to_policies: false).
+        # Root users are not subject to policies (cloudnx_spec.iam_scheme().root_user_subject_to_policies is False).
         if principal.kind != "iam_user" or entry.iam is None:
             return
         user = self.ctx.store.get(IAM_USER, principal.id)

@@ -1,4 +1,4 @@
-"""Exact sliding-window limiter (x-cloudnx-rate-limit): at most N accepted requests in any W-second window,
+"""Exact sliding-window limiter (cloudnx_spec.rate_limit()): at most N accepted requests in any W-second window,
 per principal across all services, anonymous traffic per client address.
 
 Each key keeps the timestamps of its last N accepted requests; rejected requests are not counted, so a client

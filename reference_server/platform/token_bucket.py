@@ -1,4 +1,4 @@
-"""Token-bucket limiter: the seed's *soft* limit as production gateways implement it (x-cloudnx-rate-limit).
+"""Token-bucket limiter: the seed's *soft* limit as production gateways implement it (cloudnx_spec.rate_limit()).
 
 Each key owns a bucket holding at most ``capacity`` tokens (the spec's ``burst``), refilled continuously at
 ``rate`` tokens per second (``requests_per_second``); a request spends one token or is refused. Over any T seconds

@@ -1,7 +1,7 @@
 """Per-bucket S3 access keys: scoped to one bucket, ``read`` or ``read-write``, the secret shown once.
 
 The secret is kept in the private ``_secret`` field (never rendered; only the create response carries it).
-At most ``x-cloudnx-limits.keys_per_bucket`` keys per bucket (409). Deleting a key stops it on the data plane
+At most ``cloudnx_spec.limits()["keys_per_bucket"]`` keys per bucket (409). Deleting a key stops it on the data plane
 at once, because the data plane looks the key up on every request.
 """
 
@@ -11,6 +11,7 @@ import secrets
 import string
 from typing import Any
 
+from cloudnx_spec import Limits
 from reference_server.errors import conflict, not_found
 from reference_server.platform.core import Call, Reply, handler
 from reference_server.platform.store import Record
@@ -54,7 +55,7 @@ async def bucket_keys_create(call: Call) -> Reply:
     bucket = owned_bucket(call)
     cap = storage_limit("keys_per_bucket")
     if len(_bucket_keys(call, bucket["name"])) >= cap:
-        raise conflict(f"bucket {bucket['name']} already has {cap} keys (x-cloudnx-limits.keys_per_bucket)")
+        raise conflict(f"bucket {bucket['name']} already has {cap} keys ({Limits.KEY}.keys_per_bucket)")
     secret = "".join(secrets.choice(_SECRET_ALPHABET) for _ in range(_SECRET_LENGTH))
     record = call.ctx.store.insert(
         KIND_KEY,

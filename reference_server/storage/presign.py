@@ -69,7 +69,7 @@ async def buckets_presign(call: Call) -> Reply:
         raise unprocessable(f"access_key_id: {body['access_key_id']} is not a key of bucket {bucket['name']}")
     if body["method"] in _WRITES and key["permission"] != "read-write":
         raise unprocessable(f"access_key_id: key {key['id']} is read-only and cannot sign {body['method']}")
-    # S3 bounds a key by its UTF-8 length, not by characters (x-cloudnx-s3-data-plane.max_key_bytes).
+    # S3 bounds a key by its UTF-8 length, not by characters (cloudnx_spec.s3_data_plane().max_key_bytes).
     max_key_bytes = int(data_plane()["max_key_bytes"])
     if len(body["key"].encode()) > max_key_bytes:
         raise unprocessable(f"key: longer than {max_key_bytes} bytes in UTF-8")

@@ -1,5 +1,5 @@
 """The S3 data plane: an ASGI app the platform mounts at ``/s3`` and ``cloudnx-reference --s3-port`` also serves
-on a port of its own, at the root (x-cloudnx-s3-data-plane), for clients that refuse an endpoint with a path.
+on a port of its own, at the root (cloudnx_spec.s3_data_plane()), for clients that refuse an endpoint with a path.
 
 Path-style addressing (``/<bucket>/<key>``), and virtual-hosted style when the Host's first label names an
 existing bucket; SigV4 (service ``s3``, region ``in-mum``) with per-bucket keys; S3 XML errors. The order of

@@ -40,7 +40,7 @@ class S3Call:
         return self.request.query_params
 
     def may(self, operation: str) -> None:
-        """AccessDenied unless the key's permission allows ``operation`` (x-cloudnx-s3-data-plane.permissions)."""
+        """AccessDenied unless the key's permission allows ``operation`` (``S3DataPlane.permissions``)."""
         if operation not in self.plane.permissions.get(self.key_record["permission"], ()):
             raise S3Error(
                 "AccessDenied", f"this key's {self.key_record['permission']} permission does not allow {operation}"

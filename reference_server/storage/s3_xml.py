@@ -19,7 +19,7 @@ __all__ = ["ERROR_STATUS", "NS", "document", "error_xml", "http_date", "iso_mill
 NS = "http://s3.amazonaws.com/doc/2006-03-01/"
 _DECL = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
-# HTTP status of each S3 error code the data plane answers (x-cloudnx-s3-data-plane.errors).
+# HTTP status of each S3 error code the data plane answers (cloudnx_spec.s3_data_plane().errors).
 ERROR_STATUS = {
     "AccessDenied": 403,
     "SignatureDoesNotMatch": 403,

@@ -1,4 +1,4 @@
-"""Instance state machine (x-cloudnx-state-machines.instance), its 409s, termination side effects and billing."""
+"""The instance state machine (cloudnx_spec.state_machines()["instance"]), its 409s, termination and billing."""
 
 from __future__ import annotations
 

@@ -154,7 +154,7 @@ def test_deleted_key_stops_at_once_and_bucket_delete_needs_empty(live: tuple[Dat
 
 
 def test_a_body_over_max_put_bytes_is_refused_before_it_is_stored(live: tuple[DataPlane, str]) -> None:
-    """A declared size over x-cloudnx-s3-data-plane.max_put_bytes is EntityTooLarge at once (nothing is read)."""
+    """A declared size over cloudnx_spec.s3_data_plane().max_put_bytes is EntityTooLarge at once (nothing is read)."""
     plane, base = live
     limit = cloudnx_spec.s3_data_plane().max_put_bytes
     request = AWSRequest(

@@ -1,5 +1,5 @@
 """Every operation of botocore's own S3 service model, sent by botocore: each is either offered (listed in
-x-cloudnx-s3-data-plane.operations and answered) or refused with an S3 error — never a silent success.
+cloudnx_spec.s3_data_plane().operations and answered) or refused with an S3 error — never a silent success.
 
 Inputs are the operation's required members only, filled with plain values of their shapes' types, so what a
 refused operation sends is its bare S3 form (its sub-resource, method and headers).

@@ -1,5 +1,5 @@
 """Credentials end when they should: a query-string-signed (presigned) control-plane request lives at most the
-spec's x-cloudnx-sigv4.presigned_max_seconds (15 minutes), and the bearer tokens exchanged from an access key end
+spec's cloudnx_spec.sigv4().presigned_max_seconds (15 minutes), and the bearer tokens exchanged from an access key end
 when the key is deleted or set Inactive (spec: iam_exchange_credentials, access_keys_update/delete)."""
 
 from __future__ import annotations

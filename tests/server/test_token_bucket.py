@@ -1,6 +1,6 @@
 """The token-bucket limiter honours the spec's soft limit: sustained rate + burst, honest Retry-After, bounded keys.
 
-The two bounds are the spec's (x-cloudnx-rate-limit): a client sending at most the rate in every window is never
+The two bounds are the spec's (cloudnx_spec.rate_limit()): a client sending at most the rate in every window is never
 throttled, and no key gets more than ``rate * T + burst`` accepted in any T seconds.
 """
 

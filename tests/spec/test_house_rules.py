@@ -36,7 +36,7 @@ PUBLIC = {
     "exchange-credentials": ("POST", r"/exchange-credentials$"),
     "jwks": ("GET", r"jwks"),
 }
-# Replaying these would hand out credentials again: no Idempotency-Key, `x-cloudnx-idempotency: false`.
+# Replaying these would hand out credentials again: no Idempotency-Key, `Operation.idempotency_opt_out`.
 CREDENTIAL_SEGMENTS = ("login", "refresh", "logout", "exchange-credentials")
 OPERATION_ID = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
 STATUS_KEY = re.compile(r"^[1-5](?:[0-9]{2}|XX)$")
@@ -55,7 +55,7 @@ def is_credential_op(op: Operation) -> bool:
 
 
 def is_list_op(op: Operation) -> bool:
-    if "x-cloudnx-list-key" in op.raw:
+    if op.list_key is not None:
         return True
     names = {param.get("name") for param, _ in parameters(op)}
     return op.method == "GET" and "cursor" in names
@@ -186,12 +186,11 @@ def test_public_op_exists_and_is_public(name: str) -> None:
 
 @pytest.mark.parametrize("op", cases(lambda op: not is_public(op)))
 def test_iam_action_and_resource_on_secured_ops(op: Operation) -> None:
-    iam = op.raw.get("x-cloudnx-iam")
-    assert isinstance(iam, dict), "secured operation without x-cloudnx-iam {action, resource}"
+    assert op.iam is not None, "secured operation without an IAM binding (Operation.iam: action, resource)"
     pascal = "".join(word.capitalize() for word in op.operation_id.split("_"))
     names = {f"{op.service}:{op.operation_id}", f"{op.service}:{pascal}"}
-    assert iam.get("action") in names, f"action {iam.get('action')!r} should name this operation: one of {names}"
-    resource = str(iam.get("resource"))
+    assert op.iam.action in names, f"action {op.iam.action!r} should name this operation: one of {names}"
+    resource = op.iam.resource
     assert re.fullmatch(rf"crn:cloudnx:{op.service}:in-mum:\{{account_id\}}:[a-z][a-z0-9_-]*/.+", resource), resource
     unknown = set(re.findall(r"{([^}]+)}", resource)) - path_params(op) - {"account_id"}
     assert not unknown, f"resource placeholders {sorted(unknown)} are neither path parameters nor account_id"
@@ -210,11 +209,11 @@ def test_security_requirements_name_declared_schemes(op: Operation) -> None:
 @pytest.mark.parametrize("op", cases(lambda op: op.method in MUTATING))
 def test_idempotency_key_on_mutations(op: Operation) -> None:
     has_key = IDEMPOTENCY_REF in raw_parameter_refs(op)
-    if op.raw.get("x-cloudnx-idempotency") is False:
+    if op.idempotency_opt_out:
         # Besides the credential operations, a POST that changes nothing (e.g. presigning a URL) may opt out.
-        assert not has_key, "opted out with x-cloudnx-idempotency: false but still takes Idempotency-Key"
+        assert not has_key, "opted out of idempotency (Operation.idempotency_opt_out) but still takes Idempotency-Key"
         return
-    assert has_key, f"mutation without parameter $ref {IDEMPOTENCY_REF} (or x-cloudnx-idempotency: false)"
+    assert has_key, f"mutation without parameter $ref {IDEMPOTENCY_REF} (or an idempotency opt-out)"
     missing = {"409", "422"} - set(responses(op))
     assert not missing, f"Idempotency-Key implies 409 (in flight) and 422 (key reused, other body): lacks {missing}"
 
@@ -234,8 +233,8 @@ def test_no_idempotency_key_on_reads(op: Operation) -> None:
 
 @pytest.mark.parametrize("op", cases(is_list_op))
 def test_list_envelope_and_pagination(op: Operation) -> None:
-    key = op.raw.get("x-cloudnx-list-key")
-    assert isinstance(key, str), "list operation without x-cloudnx-list-key: <plural>"
+    key = op.list_key
+    assert key is not None, "list operation without a list key (Operation.list_key: <plural>)"
     assert op.method == "GET", "lists are GET"
     response, pointer = responses(op).get("200", ({}, op.pointer))
     schema, schema_pointer = deref(

@@ -112,7 +112,7 @@ def test_component_ids_are_strings_with_prefix(name: str) -> None:
         return
     id_schema = deref(id_property, "")[0]
     # On the resource schema or on the id schema it refers to (e.g. `InstanceId`).
-    prefix = schema.get("x-cloudnx-id-prefix") or id_schema.get("x-cloudnx-id-prefix")
+    prefix = cloudnx_spec.id_prefix(schema) or cloudnx_spec.id_prefix(id_schema)
     literal = re.match(r"\^([A-Za-z]+-?)", str(id_schema.get("pattern", "")))
     if literal:
         assert prefix == literal.group(1), f"id pattern starts with {literal.group(1)!r}: declare x-cloudnx-id-prefix"

@@ -1,6 +1,6 @@
 """docs/traceability.md: every seed sentence traced to the spec and its checks, no contradiction, kept in step.
 
-Also the spec's level decisions (``x-cloudnx-levels``) name real checks, and status-code equivalents are sane.
+Also the spec's level decisions (``cloudnx_spec.levels()``) name real checks, and status-code equivalents are sane.
 """
 
 from __future__ import annotations
