@@ -48,3 +48,33 @@ def test_forwarded_for_is_believed_from_a_configured_proxy() -> None:
     with serve("--rate-limit", "1000", "--forwarded-allow-ips", "127.0.0.1") as url, httpx.Client(base_url=url) as c:
         cookie = _root_cookie(c, "fwd-proxy@example.com")
         assert _audited_source_ips(c, cookie, FORGED) == {FORGED}
+
+
+def _bearer_allowed_only_from(client: httpx.Client, cookie: dict[str, str], network: str) -> dict[str, str]:
+    """A bearer token of an IAM user whose only policy allows everything from ``network`` (cnx:SourceIp)."""
+    user = client.post("/auth/iam/users", json={"name": "from-net"}, headers=cookie).json()
+    condition = {"IpAddress": {"cnx:SourceIp": network}}
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": condition}],
+    }
+    policy = client.post("/auth/iam/policies", json={"name": "net", "document": document}, headers=cookie).json()
+    attached = client.put(f"/auth/iam/users/{user['id']}/policies/{policy['id']}", headers=cookie)
+    assert attached.status_code < 300, attached.text
+    key = client.post(f"/auth/iam/users/{user['id']}/access-keys", json={}, headers=cookie).json()
+    body = {"access_key_id": key["id"], "secret_access_key": key["secret_access_key"]}
+    exchanged = client.post("/auth/iam/exchange-credentials", json=body)
+    assert exchanged.status_code == 200, exchanged.text
+    return {"Authorization": f"Bearer {exchanged.json()['access_token']}"}
+
+
+@pytest.mark.parametrize(("proxies", "expected"), [((), 403), (("--forwarded-allow-ips", "127.0.0.1"), 200)])
+def test_source_ip_conditions_see_forwarded_for_only_from_a_configured_proxy(
+    proxies: tuple[str, ...], expected: int
+) -> None:
+    # The condition names the forged network: from an untrusted peer the header is ignored and IAM sees 127.0.0.1.
+    with serve("--rate-limit", "1000", *proxies) as url, httpx.Client(base_url=url) as client:
+        cookie = _root_cookie(client, f"fwd-iam-{len(proxies)}@example.com")
+        bearer = _bearer_allowed_only_from(client, cookie, "203.0.113.0/24")
+        listed = client.get("/compute/vpcs", headers={**bearer, "X-Forwarded-For": FORGED})
+        assert listed.status_code == expected, listed.text

@@ -88,3 +88,19 @@ async def test_a_control_character_in_a_path_value_is_audited_without_breaking_t
     events = await client.get("/auth/audit-logs", headers=root.cookie)
     assert events.status_code == 200, events.text
     assert any(e["target"].endswith("/%0A") for e in events.json()["events"]), events.text
+
+
+async def test_an_integral_presign_lifetime_gives_a_url_the_data_plane_honours(
+    client: httpx.AsyncClient, account_factory: AccountFactory
+) -> None:
+    # expires_in 60.0 was once signed as "X-Amz-Expires=60.0", which the data plane then refused.
+    root = await account_factory()
+    assert (await client.post("/storage/buckets", json={"name": "floats"}, headers=root.cookie)).status_code == 201
+    key = (await client.post("/storage/buckets/floats/keys", json={"name": "k"}, headers=root.cookie)).json()
+    body = b'{"method":"GET","key":"a.txt","expires_in":60.0,"access_key_id":"' + key["id"].encode() + b'"}'
+    presigned = await client.post("/storage/buckets/floats/presign", content=body, headers={**JSON, **root.cookie})
+    assert presigned.status_code == 200, presigned.text
+    url = presigned.json()["url"]
+    assert "X-Amz-Expires=60&" in url or url.endswith("X-Amz-Expires=60"), url
+    fetched = await client.get(url)
+    assert b"<Code>NoSuchKey</Code>" in fetched.content, fetched.text  # signed fine, no such object

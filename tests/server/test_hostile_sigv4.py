@@ -8,7 +8,7 @@ import time
 
 import httpx
 import pytest
-from botocore.auth import SigV4Auth
+from botocore.auth import S3SigV4Auth, SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
@@ -103,3 +103,34 @@ def test_non_ascii_sigv4_over_http_is_401_json() -> None:
     assert head.startswith(b"HTTP/1.1 401"), answer[:300]
     assert b"content-type: application/json" in head.lower()
     assert set(json.loads(body)) == {"error"}
+
+
+def _s3_signed_headers(key: dict[str, str], url: str) -> dict[str, str]:
+    request = AWSRequest(method="GET", url=url)
+    S3SigV4Auth(Credentials(key["id"], key["secret_access_key"]), "s3", "in-mum").add_auth(request)
+    return dict(request.prepare().headers.items())
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        pytest.param(lambda h: {**h, "X-Amz-Content-SHA256": "\xe9"}, id="content-sha256"),
+        pytest.param(_with_bad_signature, id="signature"),
+        pytest.param(lambda h: {**h, "X-Amz-Date": "2026\xe9"}, id="date"),
+    ],
+)
+async def test_non_ascii_sigv4_on_the_data_plane_is_an_s3_error(
+    client: httpx.AsyncClient, account_factory: AccountFactory, mutate: object
+) -> None:
+    root = await account_factory()
+    created = await client.post("/storage/buckets", json={"name": "hostile-bytes"}, headers=root.cookie)
+    assert created.status_code == 201, created.text
+    key = (await client.post("/storage/buckets/hostile-bytes/keys", json={"name": "k"}, headers=root.cookie)).json()
+    url = "http://testserver/s3/hostile-bytes/a.txt"
+    headers = _s3_signed_headers(key, url)
+    signed = await client.get(url, headers=headers)
+    assert b"<Code>NoSuchKey</Code>" in signed.content, signed.text  # the unmodified request gets past the signature
+    hostile = mutate(headers)  # type: ignore[operator]
+    response = await client.get(url, headers={k: v.encode("latin-1") for k, v in hostile.items()})
+    assert 400 <= response.status_code < 500, response.text
+    assert b"<Error>" in response.content, response.text
