@@ -42,6 +42,10 @@ def uvicorn_config(app: Any, settings: Settings, **overrides: Any) -> uvicorn.Co
         "timeout_keep_alive": settings.http_keep_alive_timeout,
         # httptools (about 3x h11's throughput) with the limits uvicorn lacks; uvloop is optional.
         "http": limited_protocol(http_limits(settings)),
+        # The spec has no WebSocket operation. With a WebSocket library installed, uvicorn would hand an upgrade
+        # request to a WebSocket protocol the app never answers, holding the connection past every timeout; without
+        # one, an Upgrade header is ignored and the request is answered like any other (RFC 9110 §7.8).
+        "ws": "none",
     }
     if importlib.util.find_spec("uvloop") is not None:
         options["loop"] = "uvloop"

@@ -55,9 +55,24 @@ def test_headers_over_the_limit_are_431_json(url: str, headers: bytes) -> None:
     assert _status_and_error(raw_exchange(url, _head(url, headers)))[0] == 431
 
 
-def test_a_malformed_request_is_400_json(url: str) -> None:
-    answer = raw_exchange(url, _head(url, b"Content-Length: abc\r\n\r\n"))
-    assert _status_and_error(answer)[0] == 400
+_CHUNKED_POST = b"POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+MALFORMED = {
+    "content-length-abc": b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
+    "content-length-out-of-range": _CHUNKED_POST + b"Content-Length: 99999999999999999999999\r\n\r\n",
+    "content-length-and-chunked": _CHUNKED_POST + b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    "bad-chunk-size": _CHUNKED_POST + b"Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
+    "nul-in-header": b"GET / HTTP/1.1\r\nHost: x\r\nX-A: a\x00b\r\n\r\n",
+    "obsolete-line-fold": b"GET / HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n",
+    "bad-method": b"G@T / HTTP/1.1\r\nHost: x\r\n\r\n",
+    "http2-preface": b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+    "tls-client-hello": bytes.fromhex("16030100a5010000a10303") + bytes(32) + b"\x00\x00\x02\x00\x2f\x01\x00",
+}
+
+
+@pytest.mark.parametrize("request_bytes", list(MALFORMED.values()), ids=list(MALFORMED))
+def test_a_malformed_request_is_400_json(url: str, request_bytes: bytes) -> None:
+    # uvicorn's own answer is text/plain "Invalid HTTP request received."; the server's is the error shape.
+    assert _status_and_error(raw_exchange(url, request_bytes))[0] == 400
 
 
 def _closed_within(url: str, sent: bytes, seconds: float) -> tuple[float, bytes]:
@@ -99,3 +114,15 @@ def test_keep_alive_is_bounded_in_time_and_requests(url: str) -> None:
     # The third request on one connection is answered with Connection: close; the fourth is never read.
     assert answer.count(b"HTTP/1.1 200") == 3, answer.count(b"HTTP/1.1 200")
     assert b"connection: close" in answer.split(b"HTTP/1.1 200")[3].lower()
+
+
+@pytest.mark.parametrize("protocol", [b"websocket", b"h2c"])
+def test_an_upgrade_request_is_answered_and_its_connection_still_times_out(url: str, protocol: bytes) -> None:
+    # No operation of the spec speaks WebSocket or HTTP/2 over an upgrade: the header is ignored (RFC 9110 §7.8)
+    # and the request answered; a WebSocket protocol the app never accepts would hold the connection for ever.
+    upgrade = b"Upgrade: " + protocol + b"\r\nConnection: Upgrade\r\n"
+    if protocol == b"websocket":
+        upgrade += b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+    elapsed, answer = _closed_within(url, _head(url, upgrade + b"\r\n"), 1)
+    assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
+    assert elapsed < 4, elapsed
