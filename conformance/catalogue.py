@@ -21,6 +21,7 @@ __all__ = [
     "LEVELS",
     "PROFILES",
     "REQUIRING_PROFILES",
+    "RUNNERS",
     "SERVICES",
     "Catalogue",
     "CheckEntry",
@@ -59,9 +60,16 @@ PROFILES = ("ci", "core", "full", "strict")
 LEVELS = ("SEED", "CONTRACT", "RECOMMENDED")
 #: Profiles in which a RECOMMENDED check's failure fails the run; elsewhere it is reported only.
 REQUIRING_PROFILES = ("strict",)
+#: What judges a check: the suite (``cloudnx-conformance run``, in its profiles) or the Locust scenario of
+#: ``load/`` (its own verdict, no suite profile).
+RUNNERS: dict[str, str] = {
+    "suite": "the conformance suite (`cloudnx-conformance run`), in the profiles listed",
+    "load": "the Locust rate-limit scenario (`locust --config load/locust.conf`)",
+}
 _ID = re.compile(r"^[A-Z0-9]+(?:-[A-Z0-9]+)+$")
-_REQUIRED = {"id", "title", "level", "source", "capability", "services", "profiles"}
-_FIELDS = _REQUIRED | {"reason"}
+_SCHEMATHESIS_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_REQUIRED = {"id", "title", "level", "source", "capability", "services"}
+_FIELDS = _REQUIRED | {"profiles", "reason", "runner", "schemathesis"}
 
 
 @dataclass(frozen=True)
@@ -74,8 +82,12 @@ class CheckEntry:
     services: tuple[str, ...]
     profiles: tuple[str, ...]
     reason: str = ""  # why the level was chosen; required unless the seed itself says it
+    runner: str = "suite"  # one of RUNNERS
+    schemathesis: str = ""  # the schemathesis check (built-in or the kit's own) whose outcome is this check's
 
     def in_profile(self, profile: str) -> bool:
+        if self.runner != "suite":
+            return False  # a load check runs in no suite profile
         if profile == "strict":
             return "core" in self.profiles or "strict" in self.profiles
         return profile in self.profiles
@@ -86,11 +98,17 @@ class CheckEntry:
 
 
 class Catalogue:
-    """The validated catalogue, in file order."""
+    """The validated catalogue, in file order.
+
+    Iterating it (and ``entries``, ``len``, ``in``) gives the suite's checks, the ones a run reports;
+    ``all_entries`` adds the load scenario's; ``get`` finds either.
+    """
 
     def __init__(self, entries: list[CheckEntry]) -> None:
-        self.entries = entries
+        self.all_entries = entries
+        self.entries = [entry for entry in entries if entry.runner == "suite"]
         self._by_id = {entry.id: entry for entry in entries}
+        self._suite_ids = {entry.id for entry in self.entries}
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(self.entries)
@@ -99,7 +117,7 @@ class Catalogue:
         return len(self.entries)
 
     def __contains__(self, check_id: object) -> bool:
-        return check_id in self._by_id
+        return check_id in self._suite_ids
 
     def get(self, check_id: str) -> CheckEntry:
         try:
@@ -113,6 +131,13 @@ class Catalogue:
     def for_profile(self, profile: str) -> list[CheckEntry]:
         return [entry for entry in self.entries if entry.in_profile(profile)]
 
+    def of_runner(self, runner: str) -> list[CheckEntry]:
+        return [entry for entry in self.all_entries if entry.runner == runner]
+
+    def schemathesis_checks(self) -> dict[str, str]:
+        """schemathesis check name -> the id of the catalogue check it decides (the property-based part)."""
+        return {entry.schemathesis: entry.id for entry in self.all_entries if entry.schemathesis}
+
 
 def parse(data: Any, origin: str = str(CATALOGUE_PATH)) -> Catalogue:
     """Validate parsed YAML; every problem names the entry and the field to fix."""
@@ -120,6 +145,7 @@ def parse(data: Any, origin: str = str(CATALOGUE_PATH)) -> Catalogue:
         raise CatalogueError(f"{origin}: the catalogue must be a YAML list of checks")
     entries: list[CheckEntry] = []
     seen: set[str] = set()
+    backed: set[str] = set()
     for index, raw in enumerate(data):
         where = f"{origin}: entry #{index + 1}"
         if not isinstance(raw, dict):
@@ -143,7 +169,24 @@ def parse(data: Any, origin: str = str(CATALOGUE_PATH)) -> Catalogue:
         if raw["capability"] not in CAPABILITIES:
             raise CatalogueError(f"{where}: capability must be one of {sorted(CAPABILITIES)}")
         services = _subset(raw["services"], SERVICES, f"{where}: services")
-        profiles = _subset(raw["profiles"], PROFILES, f"{where}: profiles")
+        runner = raw.get("runner", "suite")
+        if runner not in RUNNERS:
+            raise CatalogueError(f"{where}: runner must be one of {sorted(RUNNERS)}")
+        if runner == "suite":
+            if "profiles" not in raw:
+                raise CatalogueError(f"{where}: missing fields ['profiles'] (the suite's profiles that run it)")
+            profiles = _subset(raw["profiles"], PROFILES, f"{where}: profiles")
+        elif "profiles" in raw:
+            raise CatalogueError(f"{where}: a {runner} check runs in no suite profile: drop `profiles`")
+        else:
+            profiles = ()
+        schemathesis = raw.get("schemathesis", "")
+        if schemathesis:
+            if runner != "suite" or not isinstance(schemathesis, str) or not _SCHEMATHESIS_NAME.match(schemathesis):
+                raise CatalogueError(f"{where}: schemathesis must name one schemathesis check of a suite check")
+            if schemathesis in backed:
+                raise CatalogueError(f"{where}: schemathesis check {schemathesis} already decides another entry")
+            backed.add(schemathesis)
         entries.append(
             CheckEntry(
                 check_id,
@@ -154,6 +197,8 @@ def parse(data: Any, origin: str = str(CATALOGUE_PATH)) -> Catalogue:
                 services,
                 profiles,
                 reason,
+                runner,
+                schemathesis,
             )
         )
     return Catalogue(entries)

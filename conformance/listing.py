@@ -65,8 +65,6 @@ def hand_written_tests() -> dict[str, list[str]]:
 
 
 def plan(settings: Settings) -> Plan:
-    from conformance.properties import CHECK_IDS  # schemathesis: imported only for a listing
-
     selection = settings.selection
     result = Plan(settings.profile)
     in_profile = [e for e in catalogue() if e.in_profile(settings.profile)]
@@ -76,7 +74,7 @@ def plan(settings: Settings) -> Plan:
     wanted = {e.id for e in result.checks}
     result.tests = {} if selection.narrows_operations else {k: v for k, v in tests.items() if k in wanted}
     result.operations = [o.operation_id for o in contract().operations() if selection.wants_operation(o.operation_id)]
-    result.property_checks = set(CHECK_IDS.values()) & wanted if result.operations else set()
+    result.property_checks = set(catalogue().schemathesis_checks().values()) & wanted if result.operations else set()
     if selection.narrows_operations:  # hand-written checks are left out: only property-based ones remain
         result.checks = [e for e in result.checks if e.id in result.property_checks]
         result.left_out = len(in_profile) - len(result.checks)

@@ -40,9 +40,7 @@ def item_checks(item: pytest.Item) -> list[CheckEntry]:
     if mark is not None:
         return [catalogue().get(mark.args[0])]
     if item.get_closest_marker("cnx_properties") is not None:
-        from conformance.properties import CHECK_IDS  # schemathesis: imported only when property tests exist
-
-        return [catalogue().get(check_id) for check_id in sorted(set(CHECK_IDS.values()))]
+        return [catalogue().get(check_id) for check_id in sorted(set(catalogue().schemathesis_checks().values()))]
     return []
 
 

@@ -8,12 +8,11 @@
 
 from __future__ import annotations
 
-from conformance.properties.checks import CHECK_IDS, error_shape, retry_after_is_integer
+from conformance.properties.checks import error_shape, retry_after_is_integer
 from conformance.properties.engine import PROFILES, ProfileSettings, PropertyRun
 from conformance.properties.tally import Tally
 
 __all__ = [
-    "CHECK_IDS",
     "PROFILES",
     "ProfileSettings",
     "PropertyRun",

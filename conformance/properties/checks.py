@@ -16,31 +16,11 @@ from conformance.contract import contract
 from conformance.leaks import find_leak
 
 __all__ = [
-    "CHECK_IDS",
     "error_shape",
     "error_shows_no_internals",
     "ignored_auth_once_per_operation",
     "retry_after_is_integer",
 ]
-
-#: schemathesis check name -> catalogue id
-CHECK_IDS = {
-    "not_a_server_error": "NO-5XX",
-    "status_code_conformance": "SCHEMA-STATUS",
-    "content_type_conformance": "SCHEMA-CONTENT-TYPE",
-    "response_headers_conformance": "SCHEMA-HEADERS",
-    "response_schema_conformance": "SCHEMA-RESPONSE",
-    "negative_data_rejection": "INPUT-INVALID-REJECTED",
-    "positive_data_acceptance": "INPUT-VALID-ACCEPTED",
-    "missing_required_header": "INPUT-MISSING-HEADER",
-    "unsupported_method": "STATUS-METHOD-NOT-ALLOWED",
-    "use_after_free": "STATE-DELETED-GONE",
-    "ensure_resource_availability": "STATE-CREATED-AVAILABLE",
-    "ignored_auth_once_per_operation": "AUTH-NOT-IGNORED",
-    "error_shape": "ERR-SHAPE",
-    "error_shows_no_internals": "ERR-NO-INTERNALS",
-    "retry_after_is_integer": "RATE-RETRY-AFTER-INTEGER",
-}
 
 
 def _header(response: Any, name: str) -> str:

@@ -24,7 +24,6 @@ from schemathesis.python._constants.orchestrator import make_constants_value_sou
 import cloudnx_spec
 from conformance.catalogue import catalogue
 from conformance.checks import inconclusive
-from conformance.properties.checks import CHECK_IDS
 from conformance.properties.identities import IdentityPool
 from conformance.properties.links import drop_null_matches
 from conformance.properties.references import References
@@ -221,7 +220,7 @@ def _checks_outside(run: Run) -> dict[str, dict[str, bool]]:
     entries = catalogue()
     return {
         name: {"enabled": False}
-        for name, check_id in CHECK_IDS.items()
+        for name, check_id in entries.schemathesis_checks().items()
         if not entries.get(check_id).in_profile(run.settings.profile)
         or not run.settings.selection.wants_check(entries.get(check_id))
     }

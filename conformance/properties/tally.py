@@ -6,7 +6,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.properties.checks import CHECK_IDS
+from conformance.catalogue import catalogue
 
 __all__ = ["Tally"]
 
@@ -34,18 +34,20 @@ class Tally:
 
     def exchanges_of(self, check_id: str) -> list[dict[str, Any]]:
         """The failing exchange of the check behind a catalogue id (request and response, redacted)."""
-        return [e for name, e in self.exchanges.items() if CHECK_IDS.get(name) == check_id][:1]
+        ids = catalogue().schemathesis_checks()
+        return [e for name, e in self.exchanges.items() if ids.get(name) == check_id][:1]
 
     def by_id(self) -> dict[str, tuple[str, str]]:
         """Catalogue id -> (status, message); a failure outranks an inconclusive case, which outranks a pass."""
         result: dict[str, tuple[str, str]] = {}
+        ids = catalogue().schemathesis_checks()
         for name in self.passed:
-            if name in CHECK_IDS:
-                result[CHECK_IDS[name]] = ("passed", "")
+            if name in ids:
+                result[ids[name]] = ("passed", "")
         for name, message in self.inconclusive.items():
-            if name in CHECK_IDS and name not in self.passed:
-                result[CHECK_IDS[name]] = ("inconclusive", f"inconclusive: {message}")
+            if name in ids and name not in self.passed:
+                result[ids[name]] = ("inconclusive", f"inconclusive: {message}")
         for name, message in self.failed.items():
-            if name in CHECK_IDS:
-                result[CHECK_IDS[name]] = ("failed", f"{name}: {message}")
+            if name in ids:
+                result[ids[name]] = ("failed", f"{name}: {message}")
         return result

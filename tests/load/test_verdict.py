@@ -197,3 +197,10 @@ def test_limit_twice_too_high_is_a_sustained_violation() -> None:
     result = judge([simulate("hammer", 3 * LIMIT, 2 * LIMIT)], T)
     assert result.users[0].max_window <= T.most_accepted(1.0)
     assert {c.id: c.verdict for c in result.checks}["LOAD-RATE-WINDOW"] == "violation"
+
+
+def test_the_verdict_judges_exactly_the_catalogued_load_checks() -> None:
+    from conformance.catalogue import catalogue
+
+    judged = [c.id for c in judge([], T).checks]
+    assert judged == [entry.id for entry in catalogue().of_runner("load")]

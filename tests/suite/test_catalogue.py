@@ -143,3 +143,43 @@ def test_unknown_check_id_is_refused_at_decoration() -> None:
 
     with pytest.raises(CatalogueError, match="unknown check id"):
         check("NOT-A-CHECK")
+
+
+def test_every_schemathesis_backed_check_names_a_registered_check() -> None:
+    import schemathesis.specs.openapi.checks  # noqa: F401 - registers schemathesis's OpenAPI checks
+    from schemathesis.checks import CHECKS
+
+    import conformance.properties  # noqa: F401 - registers the kit's own checks
+
+    backed = catalogue().schemathesis_checks()
+    assert backed, "the property-based part decides no catalogue check"
+    assert set(backed) <= set(CHECKS.get_all_names()), sorted(set(backed) - set(CHECKS.get_all_names()))
+    assert all(catalogue().get(check_id).runner == "suite" for check_id in backed.values())
+
+
+def test_load_checks_are_catalogued_outside_every_suite_profile() -> None:
+    load = catalogue().of_runner("load")
+    assert load
+    assert all(entry.id.startswith("LOAD-") for entry in load)
+    assert not any(entry.in_profile(profile) for entry in load for profile in ("ci", "core", "full", "strict"))
+    assert not {entry.id for entry in load} & {entry.id for entry in catalogue()}, "a run reports suite checks only"
+    assert catalogue().get(load[0].id) is load[0]
+
+
+@pytest.mark.parametrize(
+    ("change", "needle"),
+    [
+        ({"runner": "locust"}, "runner must be one of"),
+        ({"runner": "load"}, "runs in no suite profile"),
+        ({"schemathesis": "Not A Name"}, "schemathesis must name"),
+    ],
+)
+def test_runner_and_schemathesis_fields_are_validated(change: dict[str, object], needle: str) -> None:
+    with pytest.raises(CatalogueError, match=needle):
+        parse([{**_GOOD, **change}])
+
+
+def test_one_schemathesis_check_decides_one_entry() -> None:
+    twin = {**_GOOD, "id": "C-D", "schemathesis": "error_shape"}
+    with pytest.raises(CatalogueError, match="already decides"):
+        parse([{**_GOOD, "schemathesis": "error_shape"}, twin])

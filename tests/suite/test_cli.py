@@ -47,13 +47,14 @@ def test_checks_lists_the_catalogue(tmp_path: Path) -> None:
     result = cli("checks", cwd=tmp_path)
     assert result.returncode == 0
     # Without a TTY (CI) nothing is cut to 80 columns and no id is wrapped across lines.
-    for entry in catalogue():
+    for entry in catalogue().all_entries:
         assert re.search(rf"\b{re.escape(entry.id)}\b", result.stdout), entry.id
 
 
 def test_checks_as_json_and_markdown(tmp_path: Path) -> None:
     data = json.loads(cli("checks", "--format", "json", cwd=tmp_path).stdout)
-    assert [c["id"] for c in data] == [e.id for e in catalogue()]
+    assert [c["id"] for c in data] == [e.id for e in catalogue().all_entries]
+    assert {c["runner"] for c in data} == {"suite", "load"}
     assert set(data[0]) >= {"id", "title", "level", "capability", "services", "profiles", "source"}
     markdown = cli("checks", "--format", "markdown", cwd=tmp_path).stdout
     assert markdown.startswith("# Conformance checks")
