@@ -28,6 +28,10 @@ class ContractBreach(AssertionError):
         self.exchanges = [exchange] if exchange else []
         self.operation = operation  # the operationId whose answer broke the rule
 
+    def again(self) -> ContractBreach:
+        """The same breach as a fresh exception: re-raising one instance would grow its traceback every time."""
+        return ContractBreach(self.check_id, str(self), self.exchanges[0] if self.exchanges else None, self.operation)
+
 
 def breach_check(info: OperationInfo, reply: httpx.Response) -> str:
     """The catalogue check whose rule a wrong answer to a valid setup request breaks."""

@@ -1,7 +1,8 @@
 """``cloudnx-conformance``: run the suite, list the checks, verify a report, make a signing key pair.
 
 Exit codes of run: 0 conformant, 1 the target failed checks, 2 the kit could not run (message says what to fix),
-3 partial (a check of the profile reached no verdict: never conformant). verify: the same for a genuine report,
+3 partial (a check of the profile reached no verdict: never conformant); a target that stops answering mid-run
+is 1 when a failure was found before, else 2. verify: the same for a genuine report,
 2 unreadable, 4 tampered (digest, signature or recomputed verdicts do not match). Help texts in ``cli_help``.
 """
 

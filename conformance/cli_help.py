@@ -41,9 +41,10 @@ exit codes:
   0  conformant: every check of the profile passed (or is waived, or already failed in --baseline)
   1  non-conformant: the target broke at least one rule (the summary lists each with a curl line)
   2  the kit could not run: unreachable target, bad config or option, not a CloudNx API (one sentence says why)
-  3  partial: a check of the profile reached no verdict (a selection, -k, a target that stopped answering);
+  3  partial: a check of the profile reached no verdict (a selection, -k, --collect-only, nothing selected);
      never conformant, even when everything that ran passed
-
+  a target that stops answering mid-run: the failures found before stand (exit 1 when there is one, else 2);
+  the tests not yet run are not-run with the time it stopped; only answered operations count as exercised
 environment (command-line options win; then these; then the config file; then defaults):
   CNX_TARGET          base URL of the target                       (--target)
   CNX_CONFIG          TOML target config                           (--config)

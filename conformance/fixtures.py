@@ -35,7 +35,7 @@ def _cnx_test_scope(request: pytest.FixtureRequest, cnx_run: Run) -> Iterator[No
     try:
         yield
     finally:
-        failures = cnx_run.resources.cleanup(request.node.nodeid)
+        failures = cnx_run.cleanup(request.node.nodeid)
         request.node.stash[CLEANUP_KEY] = failures
         cnx_run.operations |= recorder.operations
         cnx_run.recorder, cnx_run.owner = cnx_run.bootstrap_recorder, "bootstrap"

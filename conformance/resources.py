@@ -123,6 +123,14 @@ class Resources:
         self.failures.extend(failures)
         return failures
 
+    def abandon(self, reason: str) -> list[CleanupFailure]:
+        """Give up every pending delete (the target no longer answers): each is reported as left behind."""
+        with self._lock:
+            left, self._pending = self._pending, []
+        failures = [CleanupFailure(p.operation_id, p.path_params, None, reason, p.owner) for p in reversed(left)]
+        self.failures.extend(failures)
+        return failures
+
     def _delete(self, pending: _Pending, until: float) -> CleanupFailure | None:
         delay = 0.2
         while True:

@@ -26,7 +26,10 @@ from conformance.recording import Recorder, redactor
 from conformance.resources import CleanupFailure, Resources
 from conformance.settings import Settings
 
-__all__ = ["Run", "Target", "current_run"]
+__all__ = ["LEFT_ON_STOPPED_TARGET", "Run", "Target", "current_run"]
+
+#: the cleanup detail of a resource a run could not delete because the target had stopped answering
+LEFT_ON_STOPPED_TARGET = "not deleted: the target had stopped answering"
 
 
 @dataclass(frozen=True)
@@ -113,7 +116,7 @@ class Run:
     def account(self, label: str, extra_admins: int = 0) -> Account:
         with self._lock:
             if self.breach is not None:
-                raise self.breach  # once the setup broke the contract, every account would meet it again
+                raise self.breach.again()  # once the setup broke the contract, every account would meet it again
             if label not in self._accounts:
                 creds = next((a for a in self.settings.config.accounts if a.name == label), None)
                 previous, self.recorder = self.recorder, self.bootstrap_recorder
@@ -185,11 +188,22 @@ class Run:
     def _register_bootstrap_cleanup(self, identity: str, operation_id: str, params: dict[str, str]) -> None:
         self._bootstrap_cleanup.append((identity, operation_id, params))
 
+    def cleanup(self, owner: str) -> list[CleanupFailure]:
+        """Delete what the test ``owner`` made; once the target stopped answering, leave it for :meth:`close`."""
+        return [] if self.stopped_at is not None else self.resources.cleanup(owner)
+
     def close(self) -> list[CleanupFailure]:
-        """Clean up everything left (the bootstrap's IAM users and policies last) and close the clients."""
+        """Clean up everything left (the bootstrap's IAM users and policies last) and close the clients.
+
+        A target that stopped answering is sent nothing more: what the run made is reported as left on it.
+        """
         # The property part's reference resources (properties/references.py) stay in use by what its generated
         # cases created inside them, which no one tracks: a 409 there is expected, not a cleanup failure.
-        failures = [f for f in self.resources.cleanup(None) if not (f.owner == "properties" and f.status == 409)]
+        if self.stopped_at is not None:
+            failures = self.resources.abandon(LEFT_ON_STOPPED_TARGET)
+        else:
+            failures = [f for f in self.resources.cleanup(None) if not (f.owner == "properties" and f.status == 409)]
+        self.operations |= self.bootstrap_recorder.operations  # the setup's requests the target answered
         by_name = {i.name: i for a in self._accounts.values() for i in a.identities}
         previous, self.recorder, self.owner = self.recorder, self.bootstrap_recorder, "bootstrap"
         try:
@@ -198,7 +212,10 @@ class Run:
                     self.resources.schedule(
                         self.client(by_name[identity], retry_429=True), operation_id, params, "bootstrap"
                     )
-            failures += self.resources.cleanup("bootstrap")
+            if self.stopped_at is not None:
+                failures += self.resources.abandon(LEFT_ON_STOPPED_TARGET)
+            else:
+                failures += self.resources.cleanup("bootstrap")
         finally:
             self.recorder = previous
             self.http.close()

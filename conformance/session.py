@@ -44,7 +44,7 @@ class ConformanceSession:
         self.listeners: list[Any] = []  # progress display (the CLI adds one)
         self.summary: Any = None  # the report summary, set at session finish
         self.properties: dict[str, Any] = {"seed": settings.seed, "tests": 0, "cases": 0, "skipped": []}
-        self._breaches: set[int] = set()
+        self._breaches: set[tuple[str, str]] = set()
         runtime.set_current(self.run)
         config.pluginmanager.register(fixtures, "cnx-fixtures")
 
@@ -97,7 +97,13 @@ class ConformanceSession:
             return
         if item.stash.get(_DONE, False) or (call.when == "setup" and report.passed):
             return
-        if self._unanswered(item, call) or self._breached(item, call):
+        if self._unanswered(item, call):
+            item.stash[_DONE] = True
+            # pytest's own summary agrees with the report: not run, not failed (and no transport traceback).
+            report.outcome = "skipped"
+            report.longrepr = (str(item.path), item.location[1] or 0, self.not_run[-1]["reason"])
+            return
+        if self._breached(item, call):
             item.stash[_DONE] = True
             return
         if item.get_closest_marker("cnx_properties") is not None:
@@ -141,8 +147,8 @@ class ConformanceSession:
         if excinfo is None or not isinstance(excinfo.value, ContractBreach):
             return False
         breach = excinfo.value
-        if id(breach) not in self._breaches:
-            self._breaches.add(id(breach))
+        if (breach.check_id, str(breach)) not in self._breaches:
+            self._breaches.add((breach.check_id, str(breach)))
             message = f"during the suite's setup: {breach}"
             failure = Outcome("bootstrap", "failed", message, 0.0, list(breach.exchanges), operation=breach.operation)
             self.record(breach.check_id, failure)

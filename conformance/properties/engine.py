@@ -176,6 +176,8 @@ class PropertyRun:
     def test_operation(self, operation_id: str) -> Tally:
         """Run one operation's hypothesis test; its tally holds every check that judged it."""
         self.tally = Tally(operation_id)
+        if self.run.breach is not None:
+            raise self.run.breach.again()  # the setup broke the contract: every case would meet it again, slowly
         operation = self.schema.find_operation_by_id(operation_id)
         test = build_operation_test(
             config=self.schema.config,
@@ -193,6 +195,8 @@ class PropertyRun:
 
     def state_machine(self) -> Any:
         """The spec's links as a hypothesis state machine whose calls go through the paced session."""
+        if self.run.breach is not None:
+            raise self.run.breach.again()
         base: Any = drop_null_matches(self.schema.as_state_machine())
         prepare, session, properties = self.prepare, self.session, self
 

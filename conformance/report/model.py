@@ -62,11 +62,11 @@ def run_verdict(
     """``conformant`` | ``non-conformant`` | ``kit-error`` | ``partial`` from the per-check verdicts of a report.
 
     A failure is evidence whatever else happened: it makes the run non-conformant, even when the kit then could
-    not go on. Otherwise a kit error makes it ``kit-error``. A check of the profile that never reached a verdict
-    (a ``-k`` selection, ``--collect-only``, a target that stopped answering) makes it ``partial``: CONFORMANT
-    only when every check of the profile ran. Waived checks never fail a run. In ``core`` and ``strict``
-    (certification) an inconclusive check fails it. RECOMMENDED checks are reported but fail only a ``strict``
-    run. With a baseline, only checks that passed in the baseline can fail the run.
+    not go on. Otherwise a kit error makes it ``kit-error`` (a target that stopped answering mid-run is one). A
+    check of the profile that never reached a verdict (a ``-k`` selection, ``--collect-only``) makes it
+    ``partial``: CONFORMANT only when every check of the profile ran. Waived checks never fail a run. In ``core``
+    and ``strict`` (certification) an inconclusive check fails it. RECOMMENDED checks are reported but fail only
+    a ``strict`` run. With a baseline, only checks that passed in the baseline can fail the run.
     """
     failed = unrun = False
     for item in checks:

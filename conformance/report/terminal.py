@@ -134,13 +134,22 @@ def end_of_run(
              and clean_message(t["message"])), "",
         )  # fmt: skip
         lines.append(f"{check['verdict'].upper()} {check['id']}: {reason}")
+    stopped = (r.get("stopped") or {}).get("reason")
     for error in r.get("kit_errors") or []:
-        lines.append(f"KIT ERROR {error.splitlines()[0] if error else ''}")
-    for failure in r.get("cleanup_failures") or []:
+        if error != stopped:  # said once, above
+            lines.append(f"KIT ERROR {error.splitlines()[0] if error else ''}")
+    left = [f for f in r.get("cleanup_failures") or [] if stopped and f["status"] is None]
+    if left:
         lines.append(
-            f"CLEANUP FAILED {failure['operation_id']} {failure['path_params']} -> {failure['status']} "
-            f"({failure['owner']})"
+            f"CLEANUP SKIPPED {len(left)} resources the run made are left on the target (it stopped answering); "
+            "report.json lists them under cleanup_failures"
         )
+    for failure in r.get("cleanup_failures") or []:
+        if failure not in left:
+            lines.append(
+                f"CLEANUP FAILED {failure['operation_id']} {failure['path_params']} -> "
+                f"{failure['status'] or failure['detail'][:200]} ({failure['owner']})"
+            )
     if groups:
         lines += ["", _MASK_NOTE]
         rerun = rerun_command(r, rerun_prefix, groups)
