@@ -141,11 +141,12 @@ def _run(args: argparse.Namespace, console: Console) -> int:
     run_id = settings.run_id or secrets.token_hex(3)
     if settings.target is not None:
         _probe(settings, settings.target)  # before a report directory is made for a run that cannot happen
-        return _pytest(args, settings.target, _report_dir(args, settings, run_id), run_id, console, bundled=False)
+        report_dir = _report_dir(args, settings, run_id)
+        return _pytest(args, settings.for_run(settings.target, report_dir, run_id), console, bundled=False)
     report_dir = _report_dir(args, settings, run_id)
     with BundledServer(report_dir / "reference-server.log") as url:
         console.print(f"cloudnx-conformance: no --target given; started the bundled reference server at {url}")
-        return _pytest(args, url, report_dir, run_id, console, bundled=True)
+        return _pytest(args, settings.for_run(url, report_dir, run_id), console, bundled=True)
 
 
 def _report_dir(args: argparse.Namespace, settings: Settings, run_id: str) -> Path:
@@ -164,14 +165,14 @@ def _report_dir(args: argparse.Namespace, settings: Settings, run_id: str) -> Pa
     return path
 
 
-def _pytest(
-    args: argparse.Namespace, target: str, report_dir: Path, run_id: str, console: Console, *, bundled: bool
-) -> int:
+def _pytest(args: argparse.Namespace, settings: Settings, console: Console, *, bundled: bool) -> int:
     from conformance.plugin import ResolvedSettings
     from conformance.progress import progress_for
 
-    # Resolved once here and handed to pytest as a plugin object: the plugin does not resolve them again.
-    settings = _settings(args, target=target, report_dir=str(report_dir), run_id=run_id)
+    # Resolved once, by _run, and handed to pytest as a plugin object: the plugin does not resolve them again.
+    target, report_dir, run_id = settings.target, settings.report_dir, settings.run_id
+    if target is None or run_id is None:
+        raise KitError("the suite was started without a target or run id", hint="report this as a kit bug")
     if bundled:
         _probe(settings, target)  # a given target was probed by _run already: once per run
     argv = [

@@ -5,6 +5,7 @@ Usable without pytest: the CLI resolves settings itself to fail fast (exit 2) be
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -56,6 +57,12 @@ class Settings:
     run_id: str | None = None  # chosen by the CLI so the report directory and resource names agree
     sign_key: Path | None = None  # Ed25519 private key (PEM) that signs the report
 
+    def for_run(self, target: str, report_dir: Path, run_id: str) -> Settings:
+        """These settings aimed at ``target`` (a given one or the bundled server), writing into ``report_dir``."""
+        return dataclasses.replace(
+            self, target=target, s3_url=_s3_url(self.config, target), report_dir=report_dir, run_id=run_id
+        )
+
 
 def resolve(cli: Mapping[str, Any], env: Mapping[str, str] | None = None) -> Settings:
     """Merge the sources; raises ConfigError naming the source and the value to fix."""
@@ -98,13 +105,10 @@ def resolve(cli: Mapping[str, Any], env: Mapping[str, str] | None = None) -> Set
         from conformance.report.integrity import load_private  # cryptography only when signing
 
         load_private(Path(sign_key))  # an unusable key is a configuration error before anything runs
-    # The spec lets an implementation serve the data plane under a prefix of the API host; that is the default.
-    prefix = contract().s3.path_prefix_on_api_host
-    s3_url = config.s3_url or (f"{target}{prefix}" if target else None)
     extras = _extras(pick)
     return Settings(
         target=target,
-        s3_url=s3_url,
+        s3_url=_s3_url(config, target) if target else config.s3_url or None,
         profile=str(profile),
         seed=seed,
         report_dir=Path(report_dir or config.report_dir or DEFAULT_REPORT_DIR),
@@ -114,6 +118,11 @@ def resolve(cli: Mapping[str, Any], env: Mapping[str, str] | None = None) -> Set
         **extras,
         sign_key=Path(sign_key) if sign_key else None,
     )
+
+
+def _s3_url(config: Config, target: str) -> str:
+    # The spec lets an implementation serve the data plane under a prefix of the API host; that is the default.
+    return config.s3_url or f"{target}{contract().s3.path_prefix_on_api_host}"
 
 
 def _extras(pick: Any) -> dict[str, Any]:

@@ -74,3 +74,12 @@ def test_settings_precedence_cli_env_file_default(tmp_path: Path) -> None:
     default = resolve({}, env={})
     assert (default.target, default.profile, str(default.report_dir)) == (None, "core", "reports")
     assert from_file.s3_url == "http://127.0.0.1:3/s3"
+
+
+def test_settings_for_the_bundled_server_keep_everything_resolved_once(tmp_path: Path) -> None:
+    unseeded = resolve({"profile": "ci"}, env={})
+    aimed = unseeded.for_run("http://127.0.0.1:5", tmp_path, "abc123")
+    # The seed drawn once stays the run's: nothing is resolved (or drawn) again for the started server.
+    assert (aimed.seed, aimed.profile, aimed.seed_given) == (unseeded.seed, "ci", False)
+    assert (aimed.target, aimed.report_dir, aimed.run_id) == ("http://127.0.0.1:5", tmp_path, "abc123")
+    assert aimed.s3_url == resolve({"target": "http://127.0.0.1:5"}, env={}).s3_url
