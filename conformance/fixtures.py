@@ -5,8 +5,8 @@ All of them delegate to the session's :class:`conformance.runtime.Run`, which wo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, Protocol
 
 import httpx
 import pytest
@@ -17,7 +17,47 @@ from conformance.identities import Account, Identity
 from conformance.recording import Recorder
 from conformance.runtime import Run, Target, current_run
 
-__all__ = ["alice", "api", "bob", "contract", "fresh_identity", "make", "raw", "s3", "target"]
+__all__ = [
+    "ApiFactory",
+    "FreshAccount",
+    "MakeResource",
+    "S3ClientFactory",
+    "alice",
+    "api",
+    "bob",
+    "contract",
+    "fresh_identity",
+    "make",
+    "raw",
+    "s3",
+    "target",
+]
+
+
+class ApiFactory(Protocol):
+    """What the ``api`` fixture is: identity (and auth) -> a paced, recording :class:`ApiClient`."""
+
+    def __call__(
+        self, identity: Identity | Account, auth: str | None = None, *, retry_429: bool = False
+    ) -> ApiClient: ...
+
+
+class MakeResource(Protocol):
+    """What the ``make`` fixture is: kind (and owner, fields) -> the created resource's JSON."""
+
+    def __call__(self, kind: str, identity: Identity | Account | None = None, **fields: Any) -> dict[str, Any]: ...
+
+
+class FreshAccount(Protocol):
+    """What the ``fresh_identity`` fixture is: a new throwaway account on each call."""
+
+    def __call__(self) -> Account: ...
+
+
+class S3ClientFactory(Protocol):
+    """What the ``s3`` fixture is: a bucket key (bucket_keys_create's answer) -> a boto3 S3 client (untyped)."""
+
+    def __call__(self, bucket_key: dict[str, Any]) -> Any: ...
 
 
 @pytest.fixture(scope="session")
@@ -72,7 +112,7 @@ def bob(cnx_run: Run) -> Account:
 
 
 @pytest.fixture
-def api(cnx_run: Run) -> Callable[..., ApiClient]:
+def api(cnx_run: Run) -> ApiFactory:
     """``api(identity, auth="cookie"|"bearer"|"sigv4", retry_429=False)`` -> a paced, recording ApiClient.
 
     ``identity`` is an Identity (``alice.admin``) or an Account (its root). Default auth: cookie for a root user,
@@ -93,7 +133,7 @@ def raw(cnx_run: Run) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture
-def make(cnx_run: Run) -> Callable[..., dict[str, Any]]:
+def make(cnx_run: Run) -> MakeResource:
     """``make(kind, identity=None, **fields)`` -> created resource JSON; cleaned up after the test.
 
     ``kind``: a create operationId or its resource (``"instances"``, ``"vpc"``, ``"eips"``). Path parameters
@@ -107,13 +147,13 @@ def make(cnx_run: Run) -> Callable[..., dict[str, Any]]:
 
 
 @pytest.fixture
-def fresh_identity(cnx_run: Run) -> Callable[[], Account]:
+def fresh_identity(cnx_run: Run) -> FreshAccount:
     """``fresh_identity()`` -> a new throwaway account (for checks that burn the rate limit or revoke sessions)."""
     return cnx_run.fresh_account
 
 
 @pytest.fixture
-def s3(cnx_run: Run) -> Callable[[dict[str, Any]], Any]:
+def s3(cnx_run: Run) -> S3ClientFactory:
     """``s3(bucket_key)`` -> a boto3 S3 client for the data plane, signed with that per-bucket key.
 
     ``bucket_key`` is the bucket_keys_create response (``id`` and ``secret_access_key``).

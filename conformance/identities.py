@@ -9,6 +9,8 @@ from http.cookies import CookieError, SimpleCookie
 
 import httpx
 
+from conformance.errors import KitError
+
 __all__ = ["Account", "Identity", "parse_set_cookies"]
 
 
@@ -33,6 +35,12 @@ class Identity:
     bearer_obtained: float = 0.0
     cookie_obtained: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def access_key(self) -> tuple[str, str]:
+        """(access key id, secret): an IAM user's; asking a root user for one is a kit error."""
+        if not (self.access_key_id and self.secret):
+            raise KitError(f"identity {self.name} has no access key", hint="use an IAM identity (alice.admin)")
+        return self.access_key_id, self.secret
 
     def age(self, auth: str) -> float:
         stamp = self.bearer_obtained if auth == "bearer" else self.cookie_obtained

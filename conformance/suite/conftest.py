@@ -6,7 +6,7 @@ import json
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -16,9 +16,12 @@ from conformance.errors import KitError
 from conformance.runtime import Run, current_run
 from conformance.suite.support import per_service
 
+if TYPE_CHECKING:
+    from conformance.properties import PropertyRun
+
 
 @pytest.fixture(scope="session")
-def cnx_properties(cnx_run: Run) -> Any:
+def cnx_properties(cnx_run: Run) -> PropertyRun:
     from conformance.properties import PropertyRun  # schemathesis is imported only when the property part runs
 
     return PropertyRun(cnx_run)

@@ -18,7 +18,10 @@ import httpx
 import cloudnx_spec
 from conformance.client import ApiClient
 from conformance.contract import Contract
-from conformance.identities import Identity
+from conformance.errors import KitError
+from conformance.fixtures import ApiFactory, MakeResource
+from conformance.identities import Account, Identity
+from conformance.runtime import Target
 
 __all__ = [
     "assert_error",
@@ -95,13 +98,15 @@ def normalise(text: str, ids: Mapping[str, str]) -> str:
 def walk(
     client: ApiClient,
     operation_id: str,
-    list_key: str,
+    list_key: str | None,
     *,
     path_params: Mapping[str, str] | None = None,
     limit: int | None = None,
     max_pages: int = 200,
 ) -> Iterator[tuple[httpx.Response, list[Any]]]:
     """Every page of a list, following next_cursor; stops at ``max_pages`` (the check then reports it)."""
+    if list_key is None:
+        raise KitError(f"{operation_id} is not a list operation (the spec gives it no list key)")
     cursor: str | None = None
     for _ in range(max_pages):
         params: dict[str, Any] = {}
@@ -152,7 +157,7 @@ def per_service(infos: list[Any]) -> list[Any]:
     return list(seen.values())
 
 
-def sampled(target: Any, infos: list[Any]) -> list[Any]:
+def sampled(target: Target, infos: list[Any]) -> list[Any]:
     """All of ``infos``, or in the ``ci`` profile one per service (the catalogue says "sample" for ci)."""
     return per_service(infos) if target.profile == "ci" else list(infos)
 
@@ -162,7 +167,7 @@ def bucket_name(label: str = "b") -> str:
     return f"cnx-{label}-{secrets.token_hex(6)}"
 
 
-def made(make: Any, create: str, identity: Any, **fields: Any) -> dict[str, Any]:
+def made(make: MakeResource, create: str, identity: Identity | Account | None, **fields: Any) -> dict[str, Any]:
     """``make`` with the bucket name chosen here: buckets are named by the caller, not by a generated id."""
     if create.startswith("buckets") and "name" not in fields:
         fields["name"] = bucket_name()
@@ -171,7 +176,7 @@ def made(make: Any, create: str, identity: Any, **fields: Any) -> dict[str, Any]
     return dict(make(create, identity, **fields))
 
 
-def assert_distinct_accounts(api: Any, first: Any, second: Any) -> None:
+def assert_distinct_accounts(api: ApiFactory, first: Account, second: Account) -> None:
     """Isolation is judged between two accounts: the target must see the two bootstrapped ones as distinct."""
     seen = []
     for account in (first, second):

@@ -17,14 +17,17 @@ import pytest
 
 import cloudnx_spec
 from conformance.checks import check
-from conformance.fixtures import RECORDER_KEY
+from conformance.contract import Contract, OperationInfo
+from conformance.fixtures import RECORDER_KEY, ApiFactory, MakeResource
+from conformance.identities import Account
 from conformance.resources import creates
+from conformance.runtime import Run, Target
 from conformance.suite.support import describe, made, sampled, walk
 
 _MUTATING = ("POST", "PUT", "PATCH", "DELETE")
 
 
-def _own(contract: Any, create: Any, suffixes: tuple[str, ...]) -> str | None:
+def _own(contract: Contract, create: OperationInfo, suffixes: tuple[str, ...]) -> str | None:
     """The create's link to an operation on the created resource itself (not on a parent)."""
     for target in create.links.values():
         params = contract.op(target).path_params
@@ -33,7 +36,7 @@ def _own(contract: Any, create: Any, suffixes: tuple[str, ...]) -> str | None:
     return None
 
 
-def _params(contract: Any, operation_id: str, created: dict[str, Any]) -> dict[str, str]:
+def _params(contract: Contract, operation_id: str, created: dict[str, Any]) -> dict[str, str]:
     *parents, own = contract.op(operation_id).path_params
     values = {p: str(created[p]) for p in parents if p in created}
     values[own] = str(created.get("id", created.get("name")))
@@ -42,7 +45,13 @@ def _params(contract: Any, operation_id: str, created: dict[str, Any]) -> dict[s
 
 @check("AUDIT-MUTATIONS")
 def test_every_mutation_is_audited_with_actor_and_action(
-    request: pytest.FixtureRequest, api: Any, alice: Any, contract: Any, make: Any, target: Any, cnx_run: Any
+    request: pytest.FixtureRequest,
+    api: ApiFactory,
+    alice: Account,
+    contract: Contract,
+    make: MakeResource,
+    target: Target,
+    cnx_run: Run,
 ) -> None:
     actor = alice.admin
     client = api(actor)

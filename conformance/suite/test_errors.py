@@ -11,15 +11,17 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from http import HTTPStatus
-from typing import Any
 
 import httpx
 import pytest
 
 import cloudnx_spec
 from conformance.checks import check
-from conformance.fixtures import RECORDER_KEY
+from conformance.contract import Contract
+from conformance.fixtures import RECORDER_KEY, ApiFactory, MakeResource
+from conformance.identities import Account
 from conformance.leaks import find_leak
+from conformance.runtime import Run, Target
 from conformance.suite.support import assert_error, describe, documented, fresh_key, made, missing_id
 
 # Error class -> how to provoke it. Each answer is cached per run: three checks read the same exchanges.
@@ -36,10 +38,17 @@ CLASSES = (
     "UnprocessableEntity",
 )
 _CACHE: dict[tuple[str, str], tuple[httpx.Response, int]] = {}
+#: The ``provoke`` fixture: an error class (a components/responses name) -> (its response, the documented status).
+Provoke = Callable[[str], tuple[httpx.Response, int]]
 
 
 def _provoke(
-    name: str, contract: Any, api: Callable[..., Any], raw: httpx.Client, alice: Any, make: Callable[..., Any]
+    name: str,
+    contract: Contract,
+    api: ApiFactory,
+    raw: httpx.Client,
+    alice: Account,
+    make: MakeResource,
 ) -> tuple[httpx.Response, int]:
     """(response, the status the spec documents for it)."""
     root = api(alice.root)
@@ -99,8 +108,8 @@ def _undocumented_method() -> tuple[str, str]:
 
 @pytest.fixture
 def provoke(
-    contract: Any, api: Any, raw: httpx.Client, alice: Any, make: Any, target: Any
-) -> Callable[[str], tuple[httpx.Response, int]]:
+    contract: Contract, api: ApiFactory, raw: httpx.Client, alice: Account, make: MakeResource, target: Target
+) -> Provoke:
     def run(name: str) -> tuple[httpx.Response, int]:
         key = (target.run_id, name)
         if key not in _CACHE:
@@ -112,14 +121,14 @@ def provoke(
 
 @check("ERR-SHAPE")
 @pytest.mark.parametrize("error_class", CLASSES)
-def test_every_error_class_has_the_error_shape(provoke: Any, error_class: str) -> None:
+def test_every_error_class_has_the_error_shape(provoke: Provoke, error_class: str) -> None:
     response, _status = provoke(error_class)
     assert_error(response)
 
 
 @check("STATUS-ERROR-CLASS")
 @pytest.mark.parametrize("error_class", CLASSES)
-def test_every_error_class_has_its_documented_status(provoke: Any, error_class: str) -> None:
+def test_every_error_class_has_its_documented_status(provoke: Provoke, error_class: str) -> None:
     response, status = provoke(error_class)
     # A code the seed's table lacks admits the seed's own code for the situation (cloudnx_spec.levels()).
     levels = cloudnx_spec.levels()
@@ -134,7 +143,7 @@ def test_every_error_class_has_its_documented_status(provoke: Any, error_class: 
 
 @check("ERR-NO-INTERNALS")
 @pytest.mark.parametrize("error_class", CLASSES)
-def test_errors_leak_no_internals(provoke: Any, error_class: str) -> None:
+def test_errors_leak_no_internals(provoke: Provoke, error_class: str) -> None:
     response, _status = provoke(error_class)
     leak = find_leak(response.text)
     assert leak is None, (
@@ -145,7 +154,7 @@ def test_errors_leak_no_internals(provoke: Any, error_class: str) -> None:
 
 @check("ERR-NO-INTERNALS")
 @pytest.mark.cnx_last
-def test_no_error_seen_in_the_run_leaks_internals(request: pytest.FixtureRequest, cnx_run: Any) -> None:
+def test_no_error_seen_in_the_run_leaks_internals(request: pytest.FixtureRequest, cnx_run: Run) -> None:
     # Runs after every other check (conformance/suite/conftest.py): it reads each error body the run received.
     recorders = [cnx_run.bootstrap_recorder]
     recorders += [r for item in request.session.items if (r := item.stash.get(RECORDER_KEY, None)) is not None]
@@ -162,7 +171,7 @@ def test_no_error_seen_in_the_run_leaks_internals(request: pytest.FixtureRequest
 
 
 @check("STATUS-METHOD-NOT-ALLOWED")
-def test_undocumented_methods_answer_405_with_allow(api: Any, alice: Any, contract: Any) -> None:
+def test_undocumented_methods_answer_405_with_allow(api: ApiFactory, alice: Account, contract: Contract) -> None:
     root = api(alice.root)
     for path, item in cloudnx_spec.load()["paths"].items():
         documented_methods = {m.upper() for m in item if m in cloudnx_spec.HTTP_METHODS}
@@ -209,7 +218,7 @@ ODD_BODIES: tuple[bytes, ...] = (
 
 
 @check("NO-5XX")
-def test_odd_input_never_answers_5xx(api: Any, alice: Any, contract: Any) -> None:
+def test_odd_input_never_answers_5xx(api: ApiFactory, alice: Account, contract: Contract) -> None:
     root = api(alice.root)
     for content in ODD_BODIES:
         response = root.call("vpcs_create", content=content, headers={"Content-Type": "application/json"})

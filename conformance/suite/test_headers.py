@@ -10,8 +10,6 @@ property-based part judges the responses schemathesis generates; this sweep judg
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 import pytest
 
@@ -19,11 +17,12 @@ import cloudnx_spec
 from conformance.checks import check
 from conformance.fixtures import RECORDER_KEY
 from conformance.headers import header_problems
+from conformance.runtime import Run
 
 
 @check("SCHEMA-HEADERS")
 @pytest.mark.cnx_last
-def test_documented_headers_of_every_response_seen(request: pytest.FixtureRequest, cnx_run: Any) -> None:
+def test_documented_headers_of_every_response_seen(request: pytest.FixtureRequest, cnx_run: Run) -> None:
     recorders = [cnx_run.bootstrap_recorder]
     recorders += [r for item in request.session.items if (r := item.stash.get(RECORDER_KEY, None)) is not None]
     judged = 0

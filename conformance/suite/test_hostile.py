@@ -18,7 +18,9 @@ from typing import Any
 import httpx
 
 from conformance.checks import check, inconclusive
+from conformance.contract import Contract, OperationInfo
 from conformance.errors import TargetUnreachable
+from conformance.fixtures import ApiFactory
 from conformance.hostile import (
     OVERSIZE_BYTES,
     Case,
@@ -29,13 +31,15 @@ from conformance.hostile import (
     number_cases,
     raw_exchange,
 )
+from conformance.identities import Account
+from conformance.runtime import Run, Target
 from conformance.sigv4 import sign
 from conformance.suite.support import assert_error, describe, documented, missing_id
 
 Builder = Callable[[dict[str, Any], dict[str, Any]], list[Case]]
 
 
-def _bodied(contract: Any, profile: str) -> list[Any]:
+def _bodied(contract: Contract, profile: str) -> list[Any]:
     """The operations a body battery is sent to: all with a JSON body, or in ``ci`` a sample across services."""
     every = [o for o in contract.operations() if o.request_schema is not None]
     if profile != "ci":
@@ -47,12 +51,12 @@ def _bodied(contract: Any, profile: str) -> list[Any]:
     return sample + ([with_integers] if with_integers not in sample else [])
 
 
-def _integers(info: Any) -> list[str]:
+def _integers(info: OperationInfo) -> list[str]:
     properties = (info.request_schema or {}).get("properties") or {}
     return [k for k, v in properties.items() if isinstance(v, dict) and v.get("type") == "integer"]
 
 
-def _control(api: Any, alice: Any, contract: Any, when: str) -> None:
+def _control(api: ApiFactory, alice: Account, contract: Contract, when: str) -> None:
     """A positive control: alice's own read works (before the battery: the target is up; after: it survived)."""
     operation = next(o for o in contract.operations() if o.method == "GET" and not o.public and not o.path_params)
     try:
@@ -64,7 +68,7 @@ def _control(api: Any, alice: Any, contract: Any, when: str) -> None:
     )
 
 
-def _judge(info: Any, label: str, response: httpx.Response, allowed: set[int] | None = None) -> str | None:
+def _judge(info: OperationInfo, label: str, response: httpx.Response, allowed: set[int] | None = None) -> str | None:
     """None when ``response`` is a documented 4xx in the error shape; else what is wrong, in one line."""
     status = response.status_code
     where = f"{info.operation_id} with {label}"
@@ -81,7 +85,7 @@ def _judge(info: Any, label: str, response: httpx.Response, allowed: set[int] | 
 
 
 def _body_battery(
-    cnx_run: Any, api: Any, raw: httpx.Client, accounts: list[Any], contract: Any, build: Builder
+    cnx_run: Run, api: ApiFactory, raw: httpx.Client, accounts: list[Any], contract: Contract, build: Builder
 ) -> None:
     profile = cnx_run.target.profile
     callers = itertools.cycle([i for account in accounts for i in (account.root, account.admin)])
@@ -115,39 +119,39 @@ def _body_battery(
 
 @check("HOSTILE-DEEP-JSON")
 def test_deeply_nested_json_is_refused(
-    cnx_run: Any, api: Any, raw: httpx.Client, alice: Any, bob: Any, contract: Any
+    cnx_run: Run, api: ApiFactory, raw: httpx.Client, alice: Account, bob: Account, contract: Contract
 ) -> None:
     _body_battery(cnx_run, api, raw, [alice, bob], contract, deep_cases)
 
 
 @check("HOSTILE-TEXT-ENCODING")
 def test_lone_surrogates_and_invalid_utf8_are_refused(
-    cnx_run: Any, api: Any, raw: httpx.Client, alice: Any, bob: Any, contract: Any
+    cnx_run: Run, api: ApiFactory, raw: httpx.Client, alice: Account, bob: Account, contract: Contract
 ) -> None:
     _body_battery(cnx_run, api, raw, [alice, bob], contract, encoding_cases)
 
 
 @check("HOSTILE-JSON-NUMBERS")
 def test_nan_infinity_and_huge_numbers_are_refused(
-    cnx_run: Any, api: Any, raw: httpx.Client, alice: Any, bob: Any, contract: Any
+    cnx_run: Run, api: ApiFactory, raw: httpx.Client, alice: Account, bob: Account, contract: Contract
 ) -> None:
     _body_battery(cnx_run, api, raw, [alice, bob], contract, number_cases)
 
 
 @check("HOSTILE-DUPLICATE-KEYS")
 def test_duplicate_keys_are_refused(
-    cnx_run: Any, api: Any, raw: httpx.Client, alice: Any, bob: Any, contract: Any
+    cnx_run: Run, api: ApiFactory, raw: httpx.Client, alice: Account, bob: Account, contract: Contract
 ) -> None:
     _body_battery(cnx_run, api, raw, [alice, bob], contract, duplicate_cases)
 
 
-def _reads(contract: Any) -> list[Any]:
+def _reads(contract: Contract) -> list[Any]:
     """One authenticated read without path parameters per service."""
     reads = [o for o in contract.operations() if o.method == "GET" and not o.public and not o.path_params]
     return [next(o for o in reads if o.service == s) for s in sorted({o.service for o in reads})]
 
 
-def _auth_cases(raw: httpx.Client, alice: Any, path: str) -> Iterator[tuple[str, dict[str, bytes]]]:
+def _auth_cases(raw: httpx.Client, alice: Account, path: str) -> Iterator[tuple[str, dict[str, bytes]]]:
     admin = alice.admin
     token = (admin.bearer or "x" * 40).encode()
     middle = len(token) // 2
@@ -158,14 +162,14 @@ def _auth_cases(raw: httpx.Client, alice: Any, path: str) -> Iterator[tuple[str,
     )
     yield "Authorization of UTF-8 text without a scheme", {"Authorization": "é-ключ".encode()}
     yield "a cnx_access cookie with bytes C3 28", {"Cookie": b"cnx_access=\xc3\x28" + token[:20]}
-    signed = sign(raw.build_request("GET", path, headers={"X-Cnx-Note": "plain"}), admin.access_key_id, admin.secret)
+    signed = sign(raw.build_request("GET", path, headers={"X-Cnx-Note": "plain"}), *admin.access_key())
     base = {
         k: v.encode()
         for k, v in signed.headers.items()
         if k.lower() in ("authorization", "x-amz-date", "x-amz-content-sha256", "x-cnx-note")
     }
     auth = base["authorization"]
-    key = admin.access_key_id.encode()
+    key = admin.access_key()[0].encode()
     unknown = b"AKIA" + b"\xe9" * (len(key) - 4)
     yield "SigV4 from an unknown access key id with bytes E9", {**base, "authorization": auth.replace(key, unknown)}
     yield (
@@ -190,7 +194,7 @@ def _auth_cases(raw: httpx.Client, alice: Any, path: str) -> Iterator[tuple[str,
     )
 
 
-def _statuses(contract: Any, operation_id: str, *components: str) -> set[int]:
+def _statuses(contract: Contract, operation_id: str, *components: str) -> set[int]:
     """The statuses ``operation_id`` documents for these ``#/components/responses`` (those it documents)."""
     found = set()
     for component in components:
@@ -202,7 +206,9 @@ def _statuses(contract: Any, operation_id: str, *components: str) -> set[int]:
 
 
 @check("HOSTILE-AUTH-BYTES")
-def test_non_ascii_credentials_are_refused(api: Any, raw: httpx.Client, alice: Any, contract: Any) -> None:
+def test_non_ascii_credentials_are_refused(
+    api: ApiFactory, raw: httpx.Client, alice: Account, contract: Contract
+) -> None:
     failures: list[str] = []
     sent = 0
     _control(api, alice, contract, "before")
@@ -239,7 +245,7 @@ def _oversize_cases(base: bytes, path: bytes, auth: bytes) -> Iterator[tuple[str
 
 @check("HOSTILE-OVERSIZE")
 def test_oversized_header_query_and_body_are_refused(
-    api: Any, raw: httpx.Client, alice: Any, contract: Any, target: Any
+    api: ApiFactory, raw: httpx.Client, alice: Account, contract: Contract, target: Target
 ) -> None:
     failures: list[str] = []
     dropped: list[str] = []
@@ -293,7 +299,7 @@ def test_oversized_header_query_and_body_are_refused(
         )
 
 
-def _judge_raw(info: Any, label: str, answer: RawAnswer) -> str | None:
+def _judge_raw(info: OperationInfo, label: str, answer: RawAnswer) -> str | None:
     where = f"{info.operation_id} with {label}"
     shown = f"{answer.status} [{answer.headers.get('content-type', '-')}] {answer.body[:200]!r}"
     if answer.status >= 500:

@@ -16,8 +16,13 @@ import pytest
 
 import cloudnx_spec
 from conformance.checks import check
+from conformance.client import ApiClient
+from conformance.contract import Contract
 from conformance.contract import contract as spec_contract
+from conformance.fixtures import ApiFactory
+from conformance.identities import Account, Identity
 from conformance.resources import creates
+from conformance.runtime import Run
 from conformance.suite.support import assert_error, describe, documented, fresh_key
 
 
@@ -46,11 +51,11 @@ TARGETS = _targets()
 IDS = [create for create, _, _ in TARGETS]
 
 
-def _body(cnx_run: Any, client: Any, contract: Any, create: str) -> dict[str, Any]:
+def _body(cnx_run: Run, client: ApiClient, contract: Contract, create: str) -> dict[str, Any]:
     return dict(cnx_run.resources.valid_body(client, contract.op(create)))
 
 
-def _count(api: Any, identity: Any, contract: Any, listed: str, name: str) -> list[dict[str, Any]]:
+def _count(api: ApiFactory, identity: Identity, contract: Contract, listed: str, name: str) -> list[dict[str, Any]]:
     key = contract.op(listed).list_key
     found: list[dict[str, Any]] = []
     cursor: str | None = None
@@ -63,7 +68,9 @@ def _count(api: Any, identity: Any, contract: Any, listed: str, name: str) -> li
             return found
 
 
-def _cleanup(api: Any, identity: Any, contract: Any, delete: str, items: list[dict[str, Any]]) -> None:
+def _cleanup(
+    api: ApiFactory, identity: Identity, contract: Contract, delete: str, items: list[dict[str, Any]]
+) -> None:
     param = contract.op(delete).path_params[-1]
     for item in items:
         api(identity).call(delete, path_params={param: item.get("id") or item.get("name")})
@@ -72,7 +79,7 @@ def _cleanup(api: Any, identity: Any, contract: Any, delete: str, items: list[di
 @check("IDEM-REPLAY")
 @pytest.mark.parametrize(("create", "listed", "delete"), TARGETS, ids=IDS)
 def test_identical_retry_replays_with_one_side_effect(
-    api: Any, alice: Any, contract: Any, cnx_run: Any, create: str, listed: str, delete: str
+    api: ApiFactory, alice: Account, contract: Contract, cnx_run: Run, create: str, listed: str, delete: str
 ) -> None:
     spec = contract.idempotency
     client = api(alice.admin)
@@ -90,7 +97,7 @@ def test_identical_retry_replays_with_one_side_effect(
 
 
 @check("IDEM-REPLAYED-HEADER")
-def test_a_replay_is_marked(api: Any, alice: Any, contract: Any, cnx_run: Any) -> None:
+def test_a_replay_is_marked(api: ApiFactory, alice: Account, contract: Contract, cnx_run: Run) -> None:
     spec = contract.idempotency
     create, listed, delete = TARGETS[0]
     client = api(alice.admin)
@@ -110,7 +117,7 @@ def test_a_replay_is_marked(api: Any, alice: Any, contract: Any, cnx_run: Any) -
 @check("IDEM-MISMATCH-422")
 @pytest.mark.parametrize(("create", "listed", "delete"), TARGETS, ids=IDS)
 def test_same_key_different_body_is_rejected(
-    api: Any, alice: Any, contract: Any, cnx_run: Any, create: str, listed: str, delete: str
+    api: ApiFactory, alice: Account, contract: Contract, cnx_run: Run, create: str, listed: str, delete: str
 ) -> None:
     spec = contract.idempotency
     key = fresh_key()
@@ -137,7 +144,7 @@ def test_same_key_different_body_is_rejected(
 @check("IDEM-IN-FLIGHT-409")
 @pytest.mark.parametrize(("create", "listed", "delete"), TARGETS, ids=IDS)
 def test_concurrent_duplicates_never_double_the_side_effect(
-    api: Any, alice: Any, contract: Any, cnx_run: Any, create: str, listed: str, delete: str
+    api: ApiFactory, alice: Account, contract: Contract, cnx_run: Run, create: str, listed: str, delete: str
 ) -> None:
     spec = contract.idempotency
     client = api(alice.admin)
@@ -174,7 +181,14 @@ def test_concurrent_duplicates_never_double_the_side_effect(
 @check("IDEM-SCOPE")
 @pytest.mark.parametrize(("create", "listed", "delete"), TARGETS, ids=IDS)
 def test_keys_are_scoped_to_principal_and_route(
-    api: Any, alice: Any, bob: Any, contract: Any, cnx_run: Any, create: str, listed: str, delete: str
+    api: ApiFactory,
+    alice: Account,
+    bob: Account,
+    contract: Contract,
+    cnx_run: Run,
+    create: str,
+    listed: str,
+    delete: str,
 ) -> None:
     spec = contract.idempotency
     header = {spec.header: fresh_key()}
@@ -202,7 +216,7 @@ def test_keys_are_scoped_to_principal_and_route(
 @check("IDEM-KEY-BOUNDS")
 @pytest.mark.parametrize(("create", "listed", "delete"), TARGETS, ids=IDS)
 def test_key_bounds_are_enforced(
-    api: Any, alice: Any, contract: Any, cnx_run: Any, create: str, listed: str, delete: str
+    api: ApiFactory, alice: Account, contract: Contract, cnx_run: Run, create: str, listed: str, delete: str
 ) -> None:
     spec = contract.idempotency
     client = api(alice.admin)

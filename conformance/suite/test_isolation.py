@@ -12,7 +12,11 @@ import re
 from typing import Any
 
 from conformance.checks import check, inconclusive
+from conformance.contract import Contract, OperationInfo
+from conformance.fixtures import ApiFactory, MakeResource
+from conformance.identities import Account
 from conformance.resources import creates
+from conformance.runtime import Target
 from conformance.suite.support import (
     assert_distinct_accounts,
     describe,
@@ -26,11 +30,15 @@ from conformance.suite.support import (
 )
 
 
-def _bob_ids(api: Any, bob: Any, contract: Any, make: Any, kinds: list[Any]) -> dict[str, str]:
+def _bob_ids(
+    api: ApiFactory, bob: Account, contract: Contract, make: MakeResource, kinds: list[Any]
+) -> dict[str, str]:
     return _plant(api, bob, contract, make, kinds)[0]
 
 
-def _plant(api: Any, owner: Any, contract: Any, make: Any, kinds: list[Any]) -> tuple[dict[str, str], set[str]]:
+def _plant(
+    api: ApiFactory, owner: Account, contract: Contract, make: MakeResource, kinds: list[OperationInfo]
+) -> tuple[dict[str, str], set[str]]:
     """One resource of each kind in ``kinds`` for ``owner``: (path parameter -> an id for it, every id planted)."""
     ids: dict[str, str] = {"session_id": owner.root.session_id or "", "user_id": owner.root.principal_id}
     planted: set[str] = set()
@@ -50,8 +58,8 @@ def _plant(api: Any, owner: Any, contract: Any, make: Any, kinds: list[Any]) -> 
     client = api(owner.root)
     # Resources nobody creates through the API (audit events, invoices): one id from the owner's list of them.
     for info in contract.operations():
-        param = info.path_params[0] if len(info.path_params) == 1 else None
-        if info.method != "GET" or param is None or param in ids:
+        sole = info.path_params[0] if len(info.path_params) == 1 else None
+        if info.method != "GET" or sole is None or sole in ids:
             continue
         parent = info.path.rsplit("/", 1)[0]
         listed = next(
@@ -60,13 +68,13 @@ def _plant(api: Any, owner: Any, contract: Any, make: Any, kinds: list[Any]) -> 
         if listed is not None and not listed.path_params:
             items = client.call(listed.operation_id).json().get(listed.list_key) or []
             if items and items[0].get("id"):
-                ids[param] = str(items[0]["id"])
+                ids[sole] = str(items[0]["id"])
     return {k: v for k, v in ids.items() if v}, planted
 
 
 @check("ISO-FOREIGN-404")
 def test_foreign_resource_answers_exactly_like_a_missing_one(
-    api: Any, alice: Any, bob: Any, contract: Any, make: Any, target: Any
+    api: ApiFactory, alice: Account, bob: Account, contract: Contract, make: MakeResource, target: Target
 ) -> None:
     assert_distinct_accounts(api, alice, bob)
     ids = _bob_ids(api, bob, contract, make, sampled(target, creates(contract)))
@@ -122,7 +130,7 @@ def test_foreign_resource_answers_exactly_like_a_missing_one(
 
 @check("ISO-LIST")
 def test_lists_never_show_another_accounts_items(
-    api: Any, alice: Any, bob: Any, contract: Any, make: Any, target: Any
+    api: ApiFactory, alice: Account, bob: Account, contract: Contract, make: MakeResource, target: Target
 ) -> None:
     assert_distinct_accounts(api, alice, bob)
     kinds = sampled(target, creates(contract))

@@ -23,6 +23,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from conformance.checks import check
+from conformance.contract import Contract
+from conformance.identities import Account
 from conformance.suite.support import describe, documented
 
 PRIVATE_MEMBERS = ("d", "p", "q", "dp", "dq", "qi", "oth", "k")
@@ -45,7 +47,7 @@ def _is_jwt(value: str) -> bool:
 
 
 @pytest.fixture
-def tokens(raw: httpx.Client, alice: Any, contract: Any) -> dict[str, str]:
+def tokens(raw: httpx.Client, alice: Account, contract: Contract) -> dict[str, str]:
     """alice's exchange token (access key), and her cookie access token when the cookie carries the JWT itself.
 
     The seed says both ways in "produce the same JWT internally": a cookie value may be an opaque handle, so
@@ -70,13 +72,13 @@ def tokens(raw: httpx.Client, alice: Any, contract: Any) -> dict[str, str]:
 
 
 @pytest.fixture
-def jwks(raw: httpx.Client, contract: Any) -> dict[str, Any]:
+def jwks(raw: httpx.Client, contract: Contract) -> dict[str, Any]:
     response = raw.get(contract.url("auth_jwks"))
     assert response.status_code == contract.op("auth_jwks").success_status, describe(response)
     return dict(response.json())
 
 
-def _rejected(raw: httpx.Client, contract: Any, token: str, what: str) -> None:
+def _rejected(raw: httpx.Client, contract: Contract, token: str, what: str) -> None:
     response = raw.get(contract.url("auth_me_get"), headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == documented(contract, "auth_me_get", "Unauthorized"), (
         f"{what} must be refused with 401 (RFC 8725; spec bearerAuth): {describe(response)}"
@@ -99,7 +101,7 @@ def test_tokens_are_rs256_with_a_published_kid_and_required_claims(
 
 
 @check("JWT-LIFETIME")
-def test_token_lifetime_is_fifteen_minutes(tokens: dict[str, str], contract: Any) -> None:
+def test_token_lifetime_is_fifteen_minutes(tokens: dict[str, str], contract: Contract) -> None:
     lifetimes = contract.lifetimes
     for source, expected in (
         ("cookie", lifetimes.access_token_seconds),
@@ -126,7 +128,7 @@ def test_jwks_is_well_formed_and_public_only(jwks: dict[str, Any]) -> None:
 
 
 @check("JWT-ALG-NONE")
-def test_alg_none_is_refused(raw: httpx.Client, contract: Any, tokens: dict[str, str]) -> None:
+def test_alg_none_is_refused(raw: httpx.Client, contract: Contract, tokens: dict[str, str]) -> None:
     header = jwt.get_unverified_header(tokens["exchange"])
     claims = jwt.decode(tokens["exchange"], options={"verify_signature": False})
     for alg in ("none", "None", "NONE"):
@@ -136,7 +138,7 @@ def test_alg_none_is_refused(raw: httpx.Client, contract: Any, tokens: dict[str,
 
 @check("JWT-KEY-CONFUSION")
 def test_hs256_with_the_public_key_is_refused(
-    raw: httpx.Client, contract: Any, tokens: dict[str, str], jwks: dict[str, Any]
+    raw: httpx.Client, contract: Contract, tokens: dict[str, str], jwks: dict[str, Any]
 ) -> None:
     header = jwt.get_unverified_header(tokens["exchange"])
     claims = jwt.decode(tokens["exchange"], options={"verify_signature": False})
@@ -151,7 +153,7 @@ def test_hs256_with_the_public_key_is_refused(
 
 
 @check("JWT-TAMPERED")
-def test_tampered_tokens_are_refused(raw: httpx.Client, contract: Any, tokens: dict[str, str]) -> None:
+def test_tampered_tokens_are_refused(raw: httpx.Client, contract: Contract, tokens: dict[str, str]) -> None:
     header_b64, claims_b64, signature = tokens["exchange"].split(".")
     claims = jwt.decode(tokens["exchange"], options={"verify_signature": False})
     flipped = signature[:10] + ("A" if signature[10] != "A" else "B") + signature[11:]
@@ -164,7 +166,7 @@ def test_tampered_tokens_are_refused(raw: httpx.Client, contract: Any, tokens: d
 
 @check("JWT-HEADER-INJECTION")
 def test_kid_jku_x5u_and_embedded_keys_are_not_trusted(
-    raw: httpx.Client, contract: Any, tokens: dict[str, str]
+    raw: httpx.Client, contract: Contract, tokens: dict[str, str]
 ) -> None:
     header = jwt.get_unverified_header(tokens["exchange"])
     claims = jwt.decode(tokens["exchange"], options={"verify_signature": False})

@@ -14,19 +14,23 @@ from typing import Any
 
 import cloudnx_spec
 from conformance.checks import check
+from conformance.contract import Contract
+from conformance.fixtures import ApiFactory, MakeResource
+from conformance.identities import Account
 from conformance.resources import creates
+from conformance.runtime import Target
 from conformance.suite.support import assert_error, describe, documented, made, sampled, walk
 
 LIST = "vpcs_list"
 CREATE = "vpcs_create"
 
 
-def _page_size(contract: Any) -> int:
+def _page_size(contract: Contract) -> int:
     # The smallest page above one item: several pages from a handful of resources.
     return int(cloudnx_spec.component("parameters", "Limit")["schema"]["minimum"]) + 1
 
 
-def _walkable(contract: Any, target: Any) -> list[tuple[Any, Any]]:
+def _walkable(contract: Contract, target: Target) -> list[tuple[Any, Any]]:
     """(create, list) pairs on one collection path: every top-level list, or in ``ci`` one per service."""
     pairs = []
     for create in creates(contract):
@@ -41,7 +45,7 @@ def _walkable(contract: Any, target: Any) -> list[tuple[Any, Any]]:
 
 @check("PAGE-WALK")
 def test_walk_returns_each_item_once_and_ends_with_null(
-    api: Any, alice: Any, contract: Any, make: Any, target: Any
+    api: ApiFactory, alice: Account, contract: Contract, make: MakeResource, target: Target
 ) -> None:
     size = _page_size(contract)
     pairs = _walkable(contract, target)
@@ -76,7 +80,7 @@ def test_walk_returns_each_item_once_and_ends_with_null(
 
 
 @check("PAGE-FORGED-CURSOR")
-def test_forged_cursor_is_rejected(api: Any, alice: Any, contract: Any, make: Any) -> None:
+def test_forged_cursor_is_rejected(api: ApiFactory, alice: Account, contract: Contract, make: MakeResource) -> None:
     size = _page_size(contract)
     for _ in range(size + 1):
         make(CREATE, alice.root)

@@ -9,17 +9,16 @@ Each ``test_operation[<operationId>]`` records one result per catalogue check th
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import httpx
 import hypothesis
 import pytest
 from hypothesis.stateful import run_state_machine_as_test
 
 from conformance.contract import Contract, contract
-from conformance.fixtures import TALLY_KEY
+from conformance.fixtures import TALLY_KEY, FreshAccount
 from conformance.properties import PropertyRun, Tally, error_shape, retry_after_is_integer
+from conformance.runtime import Target
+from conformance.suite.support import auth_headers
 
 pytestmark = [pytest.mark.cnx_properties, pytest.mark.schema]
 
@@ -56,7 +55,7 @@ def test_stateful(cnx_properties: PropertyRun, request: pytest.FixtureRequest) -
 
 
 def test_rate_limited_answer_is_well_formed(
-    fresh_identity: Callable[[], Any], target: Any, contract: Contract, request: pytest.FixtureRequest
+    fresh_identity: FreshAccount, target: Target, contract: Contract, request: pytest.FixtureRequest
 ) -> None:
     """Provoke 429s on purpose (twice the limit, unpaced, from a throwaway account): each must carry an
     integer Retry-After and the error shape. Without it the two checks would pass vacuously on a quiet run."""
@@ -69,7 +68,7 @@ def test_rate_limited_answer_is_well_formed(
         base_url=target.base_url, timeout=target.config.timeout, verify=target.config.verify_tls
     ) as http:
         for _ in range(2 * contract.rate_limit):
-            response = http.request(operation.method, operation.path, headers={"Cookie": account.root.cookie_header})
+            response = http.request(operation.method, operation.path, headers=auth_headers(account.root, "cookie"))
             if response.status_code == 429:
                 seen += 1
                 wrapped = _Wrapped(response)

@@ -15,13 +15,15 @@ import re
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import httpx
 import pytest
 
 import cloudnx_spec
 from conformance.checks import check, inconclusive
+from conformance.contract import Contract
+from conformance.fixtures import FreshAccount
+from conformance.runtime import Target
 from conformance.suite.ratelimit_load import Offered, offer
 from conformance.suite.support import assert_error, auth_headers
 
@@ -40,14 +42,14 @@ class Burst:
 _BURSTS: dict[str, Burst] = {}
 
 
-def _paths(contract: Any) -> list[str]:
+def _paths(contract: Contract) -> list[str]:
     spec = contract.ext("rate-limit")
     services = spec.get("shared_across_services", list(READS))
     return [contract.url(READS[s]) for s in services if s in READS]
 
 
 @pytest.fixture
-def burst(contract: Any, target: Any, fresh_identity: Any) -> Burst:
+def burst(contract: Contract, target: Target, fresh_identity: FreshAccount) -> Burst:
     """Twice the limit for the spec's judging span (multi-second) from a fresh identity, while a second fresh
     identity reads slowly."""
     if target.run_id in _BURSTS:
@@ -88,7 +90,7 @@ def burst(contract: Any, target: Any, fresh_identity: Any) -> Burst:
 
 
 @check("RATE-OVER-LIMIT")
-def test_over_the_limit_across_services_is_throttled(burst: Burst, contract: Any) -> None:
+def test_over_the_limit_across_services_is_throttled(burst: Burst, contract: Contract) -> None:
     spec = contract.ext("rate-limit")
     limit, throttled = spec["requests_per_second"], spec["exceeded_status"]
     if burst.offered.rate < limit * 1.3:
@@ -115,7 +117,7 @@ def test_over_the_limit_across_services_is_throttled(burst: Burst, contract: Any
 
 
 @check("RATE-RETRY-AFTER-INTEGER")
-def test_retry_after_is_an_integer_number_of_seconds(burst: Burst, contract: Any) -> None:
+def test_retry_after_is_an_integer_number_of_seconds(burst: Burst, contract: Contract) -> None:
     spec = contract.ext("rate-limit")
     hits = burst.offered.statuses(spec["exceeded_status"])
     if not hits:
@@ -130,7 +132,7 @@ def test_retry_after_is_an_integer_number_of_seconds(burst: Burst, contract: Any
 
 
 @check("ERR-SHAPE")
-def test_429_has_the_error_shape(contract: Any, target: Any, fresh_identity: Any) -> None:
+def test_429_has_the_error_shape(contract: Contract, target: Target, fresh_identity: FreshAccount) -> None:
     spec = contract.ext("rate-limit")
     headers = auth_headers(fresh_identity().root, "cookie")
     with httpx.Client(base_url=target.base_url, headers=headers) as client:
@@ -143,7 +145,7 @@ def test_429_has_the_error_shape(contract: Any, target: Any, fresh_identity: Any
 
 
 @check("RATE-WAIT-SUCCEEDS")
-def test_waiting_out_retry_after_succeeds(burst: Burst, contract: Any) -> None:
+def test_waiting_out_retry_after_succeeds(burst: Burst, contract: Contract) -> None:
     spec = contract.ext("rate-limit")
     if burst.after_wait is None:
         inconclusive("no 429 with a usable Retry-After to wait out; see RATE-OVER-LIMIT / RATE-RETRY-AFTER-INTEGER")
@@ -154,7 +156,7 @@ def test_waiting_out_retry_after_succeeds(burst: Burst, contract: Any) -> None:
 
 
 @check("RATE-OTHER-USER")
-def test_another_user_is_unaffected(burst: Burst, contract: Any) -> None:
+def test_another_user_is_unaffected(burst: Burst, contract: Contract) -> None:
     spec = contract.ext("rate-limit")
     if not burst.offered.statuses(spec["exceeded_status"]):
         inconclusive("the noisy user was never throttled, so isolation between users was not exercised")
@@ -166,7 +168,9 @@ def test_another_user_is_unaffected(burst: Burst, contract: Any) -> None:
 
 
 @check("RATE-UNDER-LIMIT")
-def test_steady_rate_just_under_the_limit_is_never_throttled(contract: Any, target: Any, fresh_identity: Any) -> None:
+def test_steady_rate_just_under_the_limit_is_never_throttled(
+    contract: Contract, target: Target, fresh_identity: FreshAccount
+) -> None:
     spec = contract.ext("rate-limit")
     limit = spec["requests_per_second"]
     steady = limit - 2  # "a steady rate just under the limit (28 req/s)", issue 5

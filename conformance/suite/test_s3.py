@@ -19,10 +19,13 @@ import pytest
 from botocore.exceptions import ClientError
 
 from conformance.checks import check
+from conformance.contract import Contract
+from conformance.fixtures import MakeResource, S3ClientFactory
+from conformance.identities import Account
 from conformance.suite.support import bucket_name, made
 
 
-def _client(make: Any, alice: Any, s3: Any) -> tuple[str, Any]:
+def _client(make: MakeResource, alice: Account, s3: S3ClientFactory) -> tuple[str, Any]:
     bucket = make("buckets_create", alice.root, name=bucket_name())
     key = made(make, "bucket_keys_create", alice.root, bucket_name=bucket["name"], permission="read-write")
     return bucket["name"], s3(key)
@@ -47,7 +50,9 @@ def _status(exc: pytest.ExceptionInfo[ClientError]) -> tuple[int, str]:
 
 
 @check("S3-COPY-INTEGRITY")
-def test_copy_keeps_the_bytes(request: pytest.FixtureRequest, make: Any, alice: Any, s3: Any) -> None:
+def test_copy_keeps_the_bytes(
+    request: pytest.FixtureRequest, make: MakeResource, alice: Account, s3: S3ClientFactory
+) -> None:
     bucket, client = _client(make, alice, s3)
     keep = _cleaner(request, client, bucket)
     payload = os.urandom(256 * 1024)
@@ -73,7 +78,7 @@ def test_copy_keeps_the_bytes(request: pytest.FixtureRequest, make: Any, alice: 
 
 @check("S3-MULTIPART-ROUNDTRIP")
 def test_multipart_upload_round_trip(
-    request: pytest.FixtureRequest, make: Any, alice: Any, s3: Any, contract: Any
+    request: pytest.FixtureRequest, make: MakeResource, alice: Account, s3: S3ClientFactory, contract: Contract
 ) -> None:
     bucket, client = _client(make, alice, s3)
     key = "multipart/object.bin"
@@ -107,7 +112,7 @@ def test_multipart_upload_round_trip(
 
 @check("S3-DELETE-BATCH")
 def test_delete_objects_deletes_exactly_the_named_keys(
-    request: pytest.FixtureRequest, make: Any, alice: Any, s3: Any
+    request: pytest.FixtureRequest, make: MakeResource, alice: Account, s3: S3ClientFactory
 ) -> None:
     bucket, client = _client(make, alice, s3)
     keep = _cleaner(request, client, bucket)
@@ -123,7 +128,9 @@ def test_delete_objects_deletes_exactly_the_named_keys(
 
 
 @check("S3-PRECONDITIONS")
-def test_conditional_requests(request: pytest.FixtureRequest, make: Any, alice: Any, s3: Any) -> None:
+def test_conditional_requests(
+    request: pytest.FixtureRequest, make: MakeResource, alice: Account, s3: S3ClientFactory
+) -> None:
     bucket, client = _client(make, alice, s3)
     key = "cond/object"
     _cleaner(request, client, bucket)(key)
@@ -154,7 +161,9 @@ def _pages(client: Any, version: int, bucket: str, **params: Any) -> tuple[list[
 
 
 @check("S3-LIST-PAGES")
-def test_listing_pages(request: pytest.FixtureRequest, make: Any, alice: Any, s3: Any) -> None:
+def test_listing_pages(
+    request: pytest.FixtureRequest, make: MakeResource, alice: Account, s3: S3ClientFactory
+) -> None:
     bucket, client = _client(make, alice, s3)
     keep = _cleaner(request, client, bucket)
     keys = ["a/1", "a/2", "b", "c/3", "d", "e"]

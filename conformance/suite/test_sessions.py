@@ -12,18 +12,20 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from http.cookies import SimpleCookie
-from typing import Any
 
 import httpx
 
 import cloudnx_spec
 from conformance.checks import check
+from conformance.contract import Contract
+from conformance.fixtures import ApiFactory, MakeResource
+from conformance.identities import Account
 from conformance.suite.support import describe, documented, made
 
 _EXPIRES_SLACK_SECONDS = 2
 
 
-def _login(raw: httpx.Client, contract: Any, account: Any) -> httpx.Response:
+def _login(raw: httpx.Client, contract: Contract, account: Account) -> httpx.Response:
     response = raw.post(contract.url("auth_login"), json={"email": account.email, "password": account.password})
     assert response.status_code == contract.op("auth_login").success_status, f"login: {describe(response)}"
     return response
@@ -51,7 +53,7 @@ def _cookie_header(response: httpx.Response) -> str:
 
 
 @check("COOKIE-FLAGS")
-def test_session_cookies_are_httponly(raw: httpx.Client, alice: Any, contract: Any) -> None:
+def test_session_cookies_are_httponly(raw: httpx.Client, alice: Account, contract: Contract) -> None:
     cookies = _cookies(_login(raw, contract, alice))
     for expected in cloudnx_spec.operation("auth_login").cookies:
         name = expected.name
@@ -61,7 +63,9 @@ def test_session_cookies_are_httponly(raw: httpx.Client, alice: Any, contract: A
 
 
 @check("COOKIE-ATTRIBUTES")
-def test_session_cookies_are_secure_samesite_with_their_path(raw: httpx.Client, alice: Any, contract: Any) -> None:
+def test_session_cookies_are_secure_samesite_with_their_path(
+    raw: httpx.Client, alice: Account, contract: Contract
+) -> None:
     cookies = _cookies(_login(raw, contract, alice))
     for expected in cloudnx_spec.operation("auth_login").cookies:
         name = expected.name
@@ -86,7 +90,7 @@ def _lifetime(attributes: dict[str, str], sent: str | None) -> float | None:
 
 
 @check("COOKIE-LIFETIME")
-def test_session_cookie_lifetimes(raw: httpx.Client, alice: Any, contract: Any) -> None:
+def test_session_cookie_lifetimes(raw: httpx.Client, alice: Account, contract: Contract) -> None:
     lifetimes = contract.lifetimes
     login = _login(raw, contract, alice)
     cookies = _cookies(login)
@@ -102,7 +106,7 @@ def test_session_cookie_lifetimes(raw: httpx.Client, alice: Any, contract: Any) 
 
 
 @check("AUTH-LOGOUT")
-def test_logout_clears_cookies_and_revokes_the_session(raw: httpx.Client, alice: Any, contract: Any) -> None:
+def test_logout_clears_cookies_and_revokes_the_session(raw: httpx.Client, alice: Account, contract: Contract) -> None:
     login = _login(raw, contract, alice)
     session = _cookie_header(login)
     before = raw.get(contract.url("auth_me_get"), headers={"Cookie": session})
@@ -125,7 +129,7 @@ def test_logout_clears_cookies_and_revokes_the_session(raw: httpx.Client, alice:
 
 
 @check("AUTH-REFRESH-ROTATION")
-def test_refresh_rotates_the_refresh_token(raw: httpx.Client, alice: Any, contract: Any) -> None:
+def test_refresh_rotates_the_refresh_token(raw: httpx.Client, alice: Account, contract: Contract) -> None:
     first = _cookies(_login(raw, contract, alice))
     old = f"cnx_refresh={first['cnx_refresh']['value']}"
     rotated = raw.post(contract.url("auth_refresh"), headers={"Cookie": old})
@@ -139,7 +143,7 @@ def test_refresh_rotates_the_refresh_token(raw: httpx.Client, alice: Any, contra
 
 
 @check("AUTH-REFRESH-REUSE")
-def test_reused_refresh_token_revokes_the_session(raw: httpx.Client, alice: Any, contract: Any) -> None:
+def test_reused_refresh_token_revokes_the_session(raw: httpx.Client, alice: Account, contract: Contract) -> None:
     first = _cookies(_login(raw, contract, alice))
     old = f"cnx_refresh={first['cnx_refresh']['value']}"
     rotated = raw.post(contract.url("auth_refresh"), headers={"Cookie": old})
@@ -156,7 +160,9 @@ def test_reused_refresh_token_revokes_the_session(raw: httpx.Client, alice: Any,
 
 
 @check("AUTH-SECRET-ONCE")
-def test_access_key_secret_only_in_the_create_response(api: Any, alice: Any, contract: Any, make: Any) -> None:
+def test_access_key_secret_only_in_the_create_response(
+    api: ApiFactory, alice: Account, contract: Contract, make: MakeResource
+) -> None:
     root = api(alice.root)
     for create, get, list_op in (
         ("access_keys_create", "access_keys_get", "access_keys_list"),
@@ -179,7 +185,7 @@ def test_access_key_secret_only_in_the_create_response(api: Any, alice: Any, con
 
 
 @check("AUTH-EXCHANGE")
-def test_exchange_credentials_gives_a_working_bearer(raw: httpx.Client, alice: Any, contract: Any) -> None:
+def test_exchange_credentials_gives_a_working_bearer(raw: httpx.Client, alice: Account, contract: Contract) -> None:
     admin = alice.admin
     reply = raw.post(
         contract.url("iam_exchange_credentials"),
@@ -198,6 +204,6 @@ def test_exchange_credentials_gives_a_working_bearer(raw: httpx.Client, alice: A
     assert me.get("id") == admin.principal_id, f"the token is not the IAM user's: {me}"
     wrong = raw.post(
         contract.url("iam_exchange_credentials"),
-        json={"access_key_id": admin.access_key_id, "secret_access_key": "x" * len(admin.secret)},
+        json={"access_key_id": admin.access_key_id, "secret_access_key": "x" * len(admin.access_key()[1])},
     )
     assert wrong.status_code == documented(contract, "iam_exchange_credentials", "Unauthorized"), describe(wrong)

@@ -12,14 +12,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
-from typing import Any
 from unittest import mock
 
 import httpx
 
 import cloudnx_spec
 from conformance.checks import check
+from conformance.contract import Contract, OperationInfo
+from conformance.fixtures import ApiFactory
+from conformance.identities import Account, Identity
 from conformance.resources import creates
+from conformance.runtime import Run
 from conformance.sigv4 import sign, sigv4_scheme
 from conformance.suite.support import describe, documented, per_service
 
@@ -28,7 +31,7 @@ Mutation = Callable[[httpx.Request], httpx.Request]
 
 def _signed(
     raw: httpx.Client,
-    identity: Any,
+    identity: Identity,
     method: str,
     path: str,
     *,
@@ -41,9 +44,9 @@ def _signed(
     headers = {"Content-Type": "application/json"} if content else {}
     request = raw.build_request(method, path, params=params, content=content or None, headers=headers)
     if when is None:
-        return sign(request, identity.access_key_id, identity.secret, region=region, service=service)
+        return sign(request, *identity.access_key(), region=region, service=service)
     with mock.patch("botocore.auth.get_current_datetime", return_value=when.replace(tzinfo=None)):
-        return sign(request, identity.access_key_id, identity.secret, region=region, service=service)
+        return sign(request, *identity.access_key(), region=region, service=service)
 
 
 def _clone(
@@ -65,7 +68,7 @@ def _clone(
     )
 
 
-def _own(contract: Any, create: Any, suffixes: tuple[str, ...]) -> str | None:
+def _own(contract: Contract, create: OperationInfo, suffixes: tuple[str, ...]) -> str | None:
     for target in create.links.values():
         if target.endswith(suffixes) and contract.op(target).path_params[:-1] == create.path_params:
             return str(target)
@@ -74,7 +77,7 @@ def _own(contract: Any, create: Any, suffixes: tuple[str, ...]) -> str | None:
 
 @check("SIGV4-ACCEPTED")
 def test_signed_requests_are_accepted_on_every_service(
-    raw: httpx.Client, api: Any, alice: Any, contract: Any, cnx_run: Any
+    raw: httpx.Client, api: ApiFactory, alice: Account, contract: Contract, cnx_run: Run
 ) -> None:
     """A list with a query, then a create with a JSON body, its update and its delete, per service, all signed."""
     signer = alice.admin
@@ -111,7 +114,7 @@ def test_signed_requests_are_accepted_on_every_service(
 
 @check("SIGV4-MUTATION")
 def test_every_single_field_change_is_rejected(
-    raw: httpx.Client, api: Any, alice: Any, bob: Any, contract: Any, cnx_run: Any
+    raw: httpx.Client, api: ApiFactory, alice: Account, bob: Account, contract: Contract, cnx_run: Run
 ) -> None:
     path = contract.url("vpcs_list")
     create = contract.op("teams_create")
@@ -140,7 +143,7 @@ def test_every_single_field_change_is_rejected(
         "host": _clone(base, headers={"host": "evil.example"}),
         "signature": _clone(base, headers={"authorization": auth.replace(signature, flipped)}),
         "access key": _clone(
-            base, headers={"authorization": auth.replace(alice.admin.access_key_id, bob.admin.access_key_id)}
+            base, headers={"authorization": auth.replace(alice.admin.access_key()[0], bob.admin.access_key()[0])}
         ),
         "body": _clone(post, content=body.replace(b"cnx-", b"cnx-evil-", 1)),
         "body, dropped": _clone(post, content=b"{}"),
@@ -156,7 +159,7 @@ def test_every_single_field_change_is_rejected(
 
 
 @check("SIGV4-SKEW")
-def test_clock_skew_beyond_the_window_is_rejected(raw: httpx.Client, alice: Any, contract: Any) -> None:
+def test_clock_skew_beyond_the_window_is_rejected(raw: httpx.Client, alice: Account, contract: Contract) -> None:
     skew = sigv4_scheme()["clock_skew_seconds"]
     now = dt.datetime.now(dt.UTC)
     path = contract.url("auth_me_get")
@@ -173,7 +176,7 @@ def test_clock_skew_beyond_the_window_is_rejected(raw: httpx.Client, alice: Any,
 
 
 @check("SIGV4-SCOPE")
-def test_wrong_region_or_service_is_rejected(raw: httpx.Client, alice: Any, contract: Any) -> None:
+def test_wrong_region_or_service_is_rejected(raw: httpx.Client, alice: Account, contract: Contract) -> None:
     scheme = sigv4_scheme()
     path = contract.url("auth_me_get")
     wrong = {"region": ("us-east-1", scheme["service"]), "service": (scheme["region"], "s3")}

@@ -10,24 +10,29 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import httpx
 import pytest
 
 from conformance.checks import check
+from conformance.contract import Contract
 from conformance.contract import contract as spec_contract
+from conformance.fixtures import ApiFactory, MakeResource
+from conformance.identities import Account
 from conformance.resources import creates
+from conformance.runtime import Run, Target
 from conformance.suite.support import bucket_name, describe, documented, fresh_key, made, missing_id
 
 CREATES = [info.operation_id for info in creates(spec_contract())]
 
 
-def _link(contract: Any, create: str, suffixes: tuple[str, ...]) -> str:
+def _link(contract: Contract, create: str, suffixes: tuple[str, ...]) -> str:
     target = _own_link(contract, create, suffixes)
     if target is None:
         raise KeyError(f"{create} has no link ending in {suffixes} to its own resource")
     return target
 
 
-def _own_link(contract: Any, create: str, suffixes: tuple[str, ...]) -> str | None:
+def _own_link(contract: Contract, create: str, suffixes: tuple[str, ...]) -> str | None:
     """The create's link to an operation on the created resource itself (one path parameter more), not a parent."""
     info = contract.op(create)
     for target in info.links.values():
@@ -37,7 +42,7 @@ def _own_link(contract: Any, create: str, suffixes: tuple[str, ...]) -> str | No
     return None
 
 
-def _params(contract: Any, operation_id: str, created: dict[str, Any]) -> dict[str, str]:
+def _params(contract: Contract, operation_id: str, created: dict[str, Any]) -> dict[str, str]:
     """The created resource's own id in the last path parameter, its parents' ids (named alike) before it."""
     *parents, own = contract.op(operation_id).path_params
     values = {p: str(created[p]) for p in parents if p in created}
@@ -57,7 +62,9 @@ LIFECYCLE = [
 
 @check("STATUS-CREATE-201")
 @pytest.mark.cnx_kinds(CREATES)
-def test_create_answers_its_documented_201(api: Any, alice: Any, contract: Any, make: Any, create: str) -> None:
+def test_create_answers_its_documented_201(
+    api: ApiFactory, alice: Account, contract: Contract, make: MakeResource, create: str
+) -> None:
     # make() sends the create with the spec's example body (parents created first, reference fields filled with
     # ids that exist) and asserts the documented success status.
     created = made(make, create, alice.root)
@@ -65,7 +72,7 @@ def test_create_answers_its_documented_201(api: Any, alice: Any, contract: Any, 
 
 
 @check("STATUS-CREATE-201")
-def test_public_signup_answers_its_documented_201(raw: Any, contract: Any, target: Any) -> None:
+def test_public_signup_answers_its_documented_201(raw: httpx.Client, contract: Contract, target: Target) -> None:
     signup = next(o for o in contract.operations() if o.public and 201 in o.statuses)
     body = dict(signup.request_example)
     body["email"] = f"cnx-{target.run_id}-{fresh_key()[:8]}@example.com"
@@ -78,7 +85,9 @@ def test_public_signup_answers_its_documented_201(raw: Any, contract: Any, targe
 
 @check("STATE-CREATED-AVAILABLE")
 @pytest.mark.cnx_kinds(LIFECYCLE)
-def test_created_resource_is_readable_at_once(api: Any, alice: Any, contract: Any, make: Any, create: str) -> None:
+def test_created_resource_is_readable_at_once(
+    api: ApiFactory, alice: Account, contract: Contract, make: MakeResource, create: str
+) -> None:
     created = made(make, create, alice.root)
     get = _link(contract, create, ("_get",))
     response = api(alice.root).call(get, path_params=_params(contract, get, created))
@@ -94,7 +103,7 @@ def test_created_resource_is_readable_at_once(api: Any, alice: Any, contract: An
 @check("STATE-DELETED-GONE")
 @pytest.mark.cnx_kinds(LIFECYCLE)
 def test_deleted_resource_stays_gone(
-    api: Any, alice: Any, contract: Any, make: Any, create: str, cnx_run: Any
+    api: ApiFactory, alice: Account, contract: Contract, make: MakeResource, create: str, cnx_run: Run
 ) -> None:
     root = api(alice.root)
     created = made(make, create, alice.root)
@@ -119,7 +128,9 @@ def test_deleted_resource_stays_gone(
 
 
 @check("STATUS-CONFLICT-409")
-def test_real_conflicts_answer_409(api: Any, alice: Any, bob: Any, contract: Any, make: Any) -> None:
+def test_real_conflicts_answer_409(
+    api: ApiFactory, alice: Account, bob: Account, contract: Contract, make: MakeResource
+) -> None:
     root = api(alice.root)
     # Bucket names are globally unique (spec BucketName), so even another account's name is taken.
     bucket = make("buckets_create", alice.root, name=bucket_name())
@@ -137,7 +148,7 @@ def test_real_conflicts_answer_409(api: Any, alice: Any, bob: Any, contract: Any
 
 @check("STATUS-GONE-410")
 def test_expired_invite_and_pending_token_answer_410(
-    api: Any, alice: Any, bob: Any, contract: Any, make: Any
+    api: ApiFactory, alice: Account, bob: Account, contract: Contract, make: MakeResource
 ) -> None:
     lifetimes = contract.ext("lifetimes")
     ttl = max(lifetimes["invite_ttl_seconds"]["minimum"], lifetimes["pending_token_ttl_seconds"]["minimum"])
@@ -164,7 +175,7 @@ def test_expired_invite_and_pending_token_answer_410(
 
 
 @check("STATUS-IAM-DENY-403")
-def test_iam_deny_answers_403(api: Any, alice: Any, contract: Any, make: Any) -> None:
+def test_iam_deny_answers_403(api: ApiFactory, alice: Account, contract: Contract, make: MakeResource) -> None:
     # The restricted user may only *_get and *_list (docs/suite-internals.md): the seed's 403 for a policy deny.
     restricted = api(alice.restricted)
     vpc = make("vpcs_create", alice.root)
@@ -184,7 +195,7 @@ def test_iam_deny_answers_403(api: Any, alice: Any, contract: Any, make: Any) ->
 
 
 @check("IAM-DENY-BEFORE-LOOKUP")
-def test_iam_deny_precedes_lookup(api: Any, alice: Any, contract: Any) -> None:
+def test_iam_deny_precedes_lookup(api: ApiFactory, alice: Account, contract: Contract) -> None:
     # cloudnx_spec.iam_scheme().authorize_before_lookup (RECOMMENDED: the seed's 404 is true of a missing id too).
     gone = missing_id(contract, "vpcs_delete", "vpc_id")
     response = api(alice.restricted).call("vpcs_delete", path_params={"vpc_id": gone})

@@ -16,10 +16,13 @@ import pytest
 from botocore.exceptions import ClientError
 
 from conformance.checks import check
+from conformance.contract import Contract
+from conformance.fixtures import ApiFactory, MakeResource, S3ClientFactory
+from conformance.identities import Account
 from conformance.suite.support import bucket_name, describe, documented, made
 
 
-def _bucket_with_key(make: Any, alice: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+def _bucket_with_key(make: MakeResource, alice: Account) -> tuple[dict[str, Any], dict[str, Any]]:
     bucket = make("buckets_create", alice.root, name=bucket_name())
     key = made(make, "bucket_keys_create", alice.root, bucket_name=bucket["name"], permission="read-write")
     return bucket, key
@@ -33,7 +36,7 @@ def _put(request: pytest.FixtureRequest, client: Any, bucket: str, key: str, bod
 
 
 @check("S3-ROUNDTRIP")
-def test_boto3_round_trip(make: Any, alice: Any, s3: Any) -> None:
+def test_boto3_round_trip(make: MakeResource, alice: Account, s3: S3ClientFactory) -> None:
     bucket, key = _bucket_with_key(make, alice)
     client = s3(key)
     payload = b"cloudnx conformance \x00\xff round trip"
@@ -49,7 +52,12 @@ def test_boto3_round_trip(make: Any, alice: Any, s3: Any) -> None:
 
 @check("S3-PRESIGN-EXPIRY")
 def test_presigned_url_works_then_expires(
-    request: pytest.FixtureRequest, api: Any, make: Any, alice: Any, s3: Any, contract: Any
+    request: pytest.FixtureRequest,
+    api: ApiFactory,
+    make: MakeResource,
+    alice: Account,
+    s3: S3ClientFactory,
+    contract: Contract,
 ) -> None:
     bucket, key = _bucket_with_key(make, alice)
     _put(request, s3(key), bucket["name"], "p.txt", b"presigned")
@@ -71,7 +79,9 @@ def test_presigned_url_works_then_expires(
 
 
 @check("S3-PRESIGN-BOUNDS")
-def test_presign_expiry_outside_bounds_is_rejected(api: Any, make: Any, alice: Any, contract: Any) -> None:
+def test_presign_expiry_outside_bounds_is_rejected(
+    api: ApiFactory, make: MakeResource, alice: Account, contract: Contract
+) -> None:
     bucket, key = _bucket_with_key(make, alice)
     lifetimes = contract.lifetimes
     for expires_in in (lifetimes.presign_min_seconds - 1, -1, lifetimes.presign_max_seconds + 1):
@@ -87,7 +97,9 @@ def test_presign_expiry_outside_bounds_is_rejected(api: Any, make: Any, alice: A
 
 
 @check("S3-KEY-SCOPE")
-def test_bucket_key_only_opens_its_own_bucket(request: pytest.FixtureRequest, make: Any, alice: Any, s3: Any) -> None:
+def test_bucket_key_only_opens_its_own_bucket(
+    request: pytest.FixtureRequest, make: MakeResource, alice: Account, s3: S3ClientFactory
+) -> None:
     mine, key = _bucket_with_key(make, alice)
     other, other_key = _bucket_with_key(make, alice)
     _put(request, s3(other_key), other["name"], "secret.txt", b"not yours")

@@ -10,17 +10,19 @@ the right state (random ids answer 404), so the walk is driven here.
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import cloudnx_spec
 from conformance.checks import check
+from conformance.contract import Contract
+from conformance.fixtures import ApiFactory, MakeResource
+from conformance.identities import Account
 from conformance.suite.support import describe, made
 
 # Bounded wait for a transitional state (pending, stopping, rebooting) to settle on a target with real delays.
 SETTLE_SECONDS = 30.0
 
 
-def _actions(contract: Any, machine: str) -> dict[str, cloudnx_spec.Transition]:
+def _actions(contract: Contract, machine: str) -> dict[str, cloudnx_spec.Transition]:
     """Action operationId -> its transition in the spec, for the operations that move ``machine``."""
     found = {}
     for info in contract.operations():
@@ -31,7 +33,9 @@ def _actions(contract: Any, machine: str) -> dict[str, cloudnx_spec.Transition]:
 
 
 @check("SCHEMA-STATUS")
-def test_instance_actions_answer_documented_statuses(api: Any, alice: Any, contract: Any, make: Any) -> None:
+def test_instance_actions_answer_documented_statuses(
+    api: ApiFactory, alice: Account, contract: Contract, make: MakeResource
+) -> None:
     actions = _actions(contract, "instance")
     assert actions, "the spec lists no instance actions (no operation declares an instance transition)"
     client = api(alice.root)
