@@ -157,8 +157,8 @@ class JwtEmbeddedKeyTrusted(_TokenFault):
 class JwksPrivateFields(Fault):
     name = "jwks-private-fields"
     area = "auth"
-    description = "the JWKS publishes the private exponent d (RFC 7517 §9.3)"
-    catches = ("JWT-JWKS",)
+    description = "the JWKS publishes the private exponent d (RFC 7517 §9.3): anyone can sign accepted tokens"
+    catches = ("JWT-JWKS-PUBLIC-ONLY",)
 
     async def handle(self, request: Request, forward: Forward) -> Response:
         response = await forward(request)
