@@ -18,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from conformance.report.results import clean_message
 from conformance.verdicts import Outcome
 
-__all__ = ["LiveProgress", "PlainProgress", "progress_for"]
+__all__ = ["LiveProgress", "PlainProgress", "progress_for", "uncaptured"]
 
 #: Seconds between two plain progress lines (CNX_PROGRESS_INTERVAL), so a CI log never goes quiet for long.
 INTERVAL = float(os.environ.get("CNX_PROGRESS_INTERVAL", "5") or 5)
@@ -38,6 +38,12 @@ class _Counting:
         self.inconclusive = 0
         self.failed_checks: set[str] = set()
         self.started = time.monotonic()
+        self.owned: Any = None  # the duplicated descriptor's stream, closed when pytest ends
+
+    def _close(self) -> None:
+        if self.owned is not None:
+            self.owned.close()
+            self.owned = None
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.total = len(session.items)
@@ -120,6 +126,7 @@ class PlainProgress(_Counting):
         self._stop.set()
         self._ticker.join(timeout=2)
         self._line(f"phase: done in {time.monotonic() - self.started:.0f} s")
+        self._close()
 
 
 class LiveProgress(_Counting):
@@ -154,8 +161,34 @@ class LiveProgress(_Counting):
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         self.progress.stop()
+        self._close()
+
+
+def uncaptured(console: Console) -> Console:
+    """A console writing to a duplicate of the console's file descriptor, taken before pytest starts.
+
+    pytest captures output per test at the descriptor level: while a test runs, fd 1 and ``sys.stdout`` point at
+    that test's capture, so a line the ticker wrote then was lost and a CI log went quiet for minutes. A console
+    without a descriptor (a test's StringIO) is returned as it is.
+    """
+    try:
+        fd = console.file.fileno()
+    except (AttributeError, OSError, ValueError):
+        return console
+    stream = os.fdopen(os.dup(fd), "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=True)
+    return Console(
+        file=stream,
+        width=None if console.is_terminal else console.width,
+        force_terminal=console.is_terminal,
+        no_color=console.no_color,
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def progress_for(console: Console) -> _Counting:
     """The live bar on a terminal, plain lines otherwise (CI logs, pipes, files)."""
-    return LiveProgress(console) if console.is_terminal else PlainProgress(console)
+    own = uncaptured(console)
+    progress: _Counting = LiveProgress(own) if console.is_terminal else PlainProgress(own)
+    progress.owned = own.file if own is not console else None
+    return progress
