@@ -39,6 +39,8 @@ _COLOURS = {
     "already failing in the baseline": "#9a6700",
     "new (no baseline)": "#cf222e",
 }
+_OPEN_OPERATIONS = 5  # failing operations shown open; the others fold to their summary line
+_NAMED_OPERATIONS = 6  # operations named in a broken rule's row
 _CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2em;color:#1f2328;max-width:1400px}
 table{border-collapse:collapse;margin:.5em 0 1.5em}
@@ -53,6 +55,10 @@ table.headers{table-layout:fixed;width:100%} table.headers th{width:30%} table.h
 .exchange h5{margin:.3em 0} .bad{background:#ffebe9}
 #verdict{color:#fff;display:inline-block;padding:4px 14px;border-radius:4px}
 summary{cursor:pointer}
+details.operation>summary{list-style-position:outside;margin-left:1em}
+details.operation>summary h3{display:inline;font-size:15px}
+details.operation:not([open]){padding:.3em 1em}
+#broken td:first-child,#checks td:first-child,#operations td:first-child{white-space:nowrap}
 """
 
 
@@ -118,13 +124,18 @@ def _by_operation(report: dict[str, Any], groups: list[CheckFailures]) -> tuple[
                     seen.add(key)
                     (per_op[result.operation] if result.operation else unbound).append(result)
     sections = []
-    for operation, items in sorted(per_op.items(), key=lambda kv: (-len({r.check["id"] for r in kv[1]}), kv[0])):
+    ordered = sorted(per_op.items(), key=lambda kv: (-len({r.check["id"] for r in kv[1]}), kv[0]))
+    for index, (operation, items) in enumerate(ordered):
         method, path = _paths().get(operation, ("", ""))
         checks = sorted({r.check["id"] for r in items})
+        # The operations that broke the most rules stay open; the rest fold to one line each, so a fault that
+        # shows on every operation does not bury the page (every exchange is still in it).
+        shown = " open" if index < _OPEN_OPERATIONS else ""
         sections.append(
-            f'<section class="operation" data-operation="{e(operation)}"><h3><code>{e(operation)}</code> '
-            f"<span class='muted'>{e(method)} {e(path)} · failed {len(checks)} checks: {e(', '.join(checks))}"
-            f"</span></h3>{''.join(_failure(report, r) for r in items)}</section>"
+            f'<details class="operation" data-operation="{e(operation)}"{shown}><summary><h3><code>'
+            f"{e(operation)}</code> <span class='muted'>{e(method)} {e(path)} · failed {len(checks)} "
+            f"checks: {e(', '.join(checks))}</span></h3></summary>"
+            f"{''.join(_failure(report, r) for r in items)}</details>"
         )
     loose = "".join(
         f'<section class="operation" data-test="{e(r.test["nodeid"])}"><h3>{e(r.test["nodeid"])}</h3>'
@@ -132,6 +143,28 @@ def _by_operation(report: dict[str, Any], groups: list[CheckFailures]) -> tuple[
         for r in unbound
     )
     return "".join(sections), loose
+
+
+def _broken_rules(report: dict[str, Any], groups: list[CheckFailures]) -> str:
+    """One row per broken rule: what a reader needs before the exchanges (label, level, how wide it broke)."""
+    rows = []
+    for group in groups:
+        check, operations = group.check, group.operations
+        named = ", ".join(operations[:_NAMED_OPERATIONS]) + (
+            f" and {len(operations) - _NAMED_OPERATIONS} more" if len(operations) > _NAMED_OPERATIONS else ""
+        )
+        if group.unbound:
+            named = "; ".join(x for x in (named, "tests: " + ", ".join(group.unbound)) if x)
+        rows.append(
+            f'<tr data-broken="{e(check["id"])}"><td><a href="#check-{e(check["id"])}"><code>{e(check["id"])}'
+            f"</code></a></td><td>{_badge(group.label, group.label if group.label in _COLOURS else None)}</td>"
+            f'<td>{e(check["level"])}</td><td class="n">{len(group.results)}</td><td class="n">{len(operations)}'
+            f"</td><td>{e(check['title'])}<div class='muted'>{e(named)}</div></td></tr>"
+        )
+    return (
+        '<table id="broken"><tr><th>broken rule</th><th>label</th><th>level</th><th>failed results</th>'
+        f"<th>operations</th><th>rule and where it broke</th></tr>{''.join(rows)}</table>"
+    )
 
 
 def _operations_table(report: dict[str, Any]) -> str:
@@ -222,7 +255,8 @@ def render_html(report: dict[str, Any]) -> str:
     by_op, loose = _by_operation(r, groups)
     colour = {"conformant": "#1a7f37", "non-conformant": "#cf222e", "partial": "#9a6700"}.get(r["verdict"], "#bc4c00")
     failures = (
-        f'<section id="failures"><h2>Failures by operation</h2>{by_op or "<p>none on a single operation</p>"}'
+        f'<section id="failures"><h2>Broken rules</h2>{_broken_rules(r, groups)}'
+        f"<h2>Failures by operation</h2>{by_op or '<p>none on a single operation</p>'}"
         + (f'<h2>Failures not tied to one operation</h2><div id="unbound">{loose}</div>' if loose else "")
         + "</section>"
         if groups

@@ -1,7 +1,8 @@
 """The end-of-run summary on the terminal: what broke, where, how to reproduce it, how to rerun just that.
 
 Failures are grouped by check (each with its label: regression, already failing in the baseline, waived), the
-operations each broke on, and one curl line per distinct failure. Lines are never cut: a CI log keeps them whole.
+operations each broke on, and one curl line per distinct failure. Lines are never cut to the console's width; only a
+curl line of kilobytes (a hostile body) is shortened, with a note: report.html keeps it whole.
 """
 
 from __future__ import annotations
@@ -22,7 +23,10 @@ from conformance.report.results import (
 
 __all__ = ["counts_line", "end_of_run", "rerun_command"]
 
-_MESSAGE = 300  # characters of a failure message on the terminal (curl lines are never shortened)
+_MESSAGE = 300  # characters of a failure message on the terminal
+# A curl line is shown whole up to this length; past it (a hostile body of kilobytes) it is cut with a note, and
+# report.json / report.html keep it whole: a CI log is read by people, and one 8 KB line buries the rest.
+_CURL_SHOWN = 1200
 DISTINCT_SHOWN = 3  # per check on the terminal; summary.md and report.html have every one
 _NARROW = 8  # operations a rerun command names at most
 _MASK_NOTE = "*** and [Filtered] in a curl line mark a redacted secret (cookie, token, password): put your own there."
@@ -94,6 +98,9 @@ def _group_lines(group: CheckFailures, total: int) -> list[str]:
         spread = f" on {len(distinct.operations)} operations" if len(distinct.operations) > 1 else ""
         lines.append(f"  - {_n(distinct.count, 'time')}{spread}: {message}")
         curl, called = reproduce(first.test, where)
+        if curl and len(curl) > _CURL_SHOWN:
+            cut = len(curl) - _CURL_SHOWN
+            curl = f"{curl[:_CURL_SHOWN]} … [{cut} more characters: the whole line in report.html]"
         lines.append(f"    reproduce ({called}): {curl}" if curl else f"    first seen in {first.test['nodeid']}")
     hidden = len(group.distinct) - DISTINCT_SHOWN
     if hidden > 0:

@@ -74,6 +74,10 @@ def test_failing_report_shows_failures_first_by_operation_with_the_exchange(tmp_
     # Failures come first, before the operations table and the checks.
     assert dom.index('id="failures"') < dom.index('id="operations"') < dom.index('id="checks"')
     failures = dom[dom.index('id="failures"') : dom.index('id="operations"')]
+    # An overview first: one row per broken rule, before any exchange.
+    assert failures.index('id="broken"') < failures.index("data-exchange")
+    for check_id in ("SCHEMA-CONTENT-TYPE", "ERR-SHAPE", "NO-5XX"):
+        assert f'<tr data-broken="{check_id}">' in failures, check_id
     for operation in ("instances_create", "vpcs_list", "vpcs_create", "buckets_create"):
         assert f'data-operation="{operation}"' in failures, operation
     # The failing exchange: request and response headers and bodies, the header at fault highlighted.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import time
+from pathlib import Path
 
 import pytest
 from rich.console import Console
@@ -109,3 +110,41 @@ def test_rerun_narrows_to_the_operations_when_only_property_results_failed() -> 
     rerun = text.split("Rerun just the failing checks with the same seed:\n", 1)[1].splitlines()[0]
     assert "--include SCHEMA-CONTENT-TYPE,NO-5XX" in rerun
     assert "--include operation:buckets_create,operation:instances_create,operation:vpcs_list " in rerun
+
+
+def test_a_curl_line_of_kilobytes_is_shortened_with_a_note_and_html_keeps_it_whole() -> None:
+    from conformance.report.html import render_html
+
+    report = failing_report()
+    check = next(c for c in report["checks"] if c["id"] == "ERR-SHAPE")
+    test = next(t for t in check["tests"] if t["status"] == "failed")
+    long_curl = "curl -i -X POST --data-raw '" + "[" * 5000 + f"' {TARGET}/compute/vpcs"
+    for exchange in test["exchanges"]:
+        exchange["curl"] = long_curl
+    text = "\n".join(end_of_run(report, {}))
+    line = next(li for li in text.splitlines() if li.lstrip().startswith("reproduce (vpcs_create)"))
+    assert len(line) < 1400
+    assert line.endswith("more characters: the whole line in report.html]")
+    assert long_curl in render_html(report).replace("&#x27;", "'")
+
+
+def test_progress_lines_reach_the_log_while_pytest_captures_the_running_test(tmp_path: Path) -> None:
+    import os
+
+    from conformance.progress import uncaptured
+
+    log = tmp_path / "ci.log"
+    with log.open("w", encoding="utf-8") as stdout:
+        own = uncaptured(Console(file=stdout, width=200))
+        # What pytest's fd-level capture does while a test runs: the descriptor points at the test's capture.
+        saved = os.dup(stdout.fileno())
+        with (tmp_path / "captured").open("w", encoding="utf-8") as capture:
+            os.dup2(capture.fileno(), stdout.fileno())
+            try:
+                own.print("12:00:05Z progress: 3/9 tests")
+            finally:
+                os.dup2(saved, stdout.fileno())
+                os.close(saved)
+                own.file.close()
+    assert "progress: 3/9 tests" in log.read_text(encoding="utf-8")
+    assert (tmp_path / "captured").read_text(encoding="utf-8") == ""
