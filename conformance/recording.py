@@ -22,6 +22,10 @@ MASK = "***"
 _SECRET_HEADERS = {"authorization", "cookie", "set-cookie", "x-amz-security-token", "x-amz-signature"}
 _SECRET_FIELD = re.compile(r"(password|secret|token|signature|credential)", re.IGNORECASE)
 _QUERY_SECRETS = re.compile(r"(?i)(X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token)=[^&\s\"']+")
+# A string value of a JSON member whose name says it is a secret, in the body's own text.
+_SECRET_VALUE = re.compile(
+    r'("[^"\\]*(?:password|secret|token|signature|credential)[^"\\]*"\s*:\s*)"(?:[^"\\]|\\.)*"', re.IGNORECASE
+)
 _BODY_LIMIT = 8192
 
 
@@ -59,9 +63,11 @@ class Redactor:
             return ""
         if "json" in content_type:
             try:
-                return self.text(json.dumps(_mask_json(json.loads(content)), ensure_ascii=False))[:_BODY_LIMIT]
+                parsed = json.loads(content)
             except (ValueError, RecursionError):
-                pass  # malformed or too deeply nested JSON is shown as text below: exactly what a report must show
+                parsed = None  # malformed or too deeply nested JSON is shown as text below: what a report must show
+            else:
+                return self.text(_masked_json_text(content, parsed))[:_BODY_LIMIT]
         text = content.decode("utf-8", "replace")
         return self.text(text)[:_BODY_LIMIT]
 
@@ -94,6 +100,20 @@ def _mask_json(value: Any) -> Any:
     if isinstance(value, list):
         return [_mask_json(v) for v in value]
     return value
+
+
+def _masked_json_text(raw: bytes, parsed: Any) -> str:
+    """The body as sent, secret fields masked in place, so a curl line reproduces it (duplicate keys, spacing and
+    escapes included); re-serialised only when masking in place could miss a field (an escaped key name)."""
+    try:
+        # Decoded as json.loads decoded it: UTF-8/16/32, encoded surrogates kept (a hostile body's very point).
+        text = raw.decode(json.detect_encoding(raw), "surrogatepass")
+        masked = _SECRET_VALUE.sub(lambda m: f'{m.group(1)}"{MASK}"', text)
+        if json.loads(masked) == _mask_json(parsed):
+            return masked
+    except (ValueError, RecursionError, LookupError):
+        pass  # masking in place broke the document: fall back to the parsed form below
+    return json.dumps(_mask_json(parsed), ensure_ascii=False)
 
 
 @dataclass(frozen=True)

@@ -213,6 +213,13 @@ class ConformanceSession:
                 terminalreporter.write_line(line)
 
 
+def _head(message: str, limit: int = 4000) -> str:
+    """A long message keeps its beginning: the sentence that names the broken rule comes first."""
+    if len(message) <= limit:
+        return message
+    return f"{message[: limit - 60]}\n… ({len(message) - limit + 60} more characters cut)"
+
+
 def _is_transport(exc: BaseException) -> bool:
     import requests  # schemathesis's transport; imported here so the plugin stays light
 
@@ -236,5 +243,5 @@ def _classify(report: pytest.TestReport, call: pytest.CallInfo[None]) -> tuple[s
         # The assertion and where it failed, not pytest's long repr: that prints every fixture's value
         # (accounts, clients) into a report meant to be shared.
         path, line, _ = report.location
-        return "failed", f"{excinfo.exconly()}\n  at {path}:{(line or 0) + 1}"[-4000:]
-    return "failed", report.longreprtext[-4000:]
+        return "failed", f"{_head(excinfo.exconly())}\n  at {path}:{(line or 0) + 1}"
+    return "failed", _head(report.longreprtext)

@@ -113,3 +113,34 @@ def test_a_schemathesis_response_becomes_a_redacted_exchange() -> None:
     assert exchange.response_body == '{"error": "bad"}'
     assert "secret-token-123" not in exchange.curl
     assert exchange.curl.startswith("curl -i -X POST -H 'authorization: Bearer ***'")
+
+
+def test_a_recorded_json_body_keeps_its_own_text_so_its_curl_reproduces_it() -> None:
+    redact = Redactor()
+    # Duplicate names, spacing and escapes are what a hostile check sends: re-serialising would lose them.
+    sent = b'{"email":"a@example.com",  "password": "hunter22", "password": "other-pass", "n": "\\u00e9"}'
+    body = redact.body(sent, "application/json")
+    assert body == '{"email":"a@example.com",  "password": "***", "password": "***", "n": "\\u00e9"}'
+    # A secret behind an escaped member name cannot be masked in place: the parsed form is shown, masked.
+    escaped = redact.body(b'{"pass\\u0077ord": "hunter22"}', "application/json")
+    assert "hunter22" not in escaped
+    assert MASK in escaped
+
+
+def test_a_long_failure_message_keeps_its_first_sentence() -> None:
+    from conformance.session import _head
+
+    message = "AssertionError: 12 requests were not refused cleanly:\n" + "  a request -> 500\n" * 400
+    kept = _head(message)
+    assert len(kept) <= 4000
+    assert kept.startswith("AssertionError: 12 requests were not refused cleanly:")
+    assert kept.endswith("more characters cut)")
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [b'{"role": "\\udfff"}', b'{"role": "\xed\xbf\xbf"}', '{"role": "é"}'.encode("utf-16"), b'\xef\xbb\xbf{"a": 1}'],
+)
+def test_a_recorded_json_body_survives_surrogates_and_other_encodings(sent: bytes) -> None:
+    body = Redactor().body(sent, "application/json")
+    assert "role" in body or '"a"' in body
