@@ -5,16 +5,18 @@ The service and region come from the spec's SigV4 security scheme (``cloudnx_spe
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
+from unittest import mock
 
 import httpx
-from botocore.auth import SigV4Auth
+from botocore.auth import SigV4Auth, SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 import cloudnx_spec
 
-__all__ = ["sign", "sigv4_scheme"]
+__all__ = ["presign", "sign", "sigv4_scheme"]
 
 # Hop-by-hop and client-chosen headers a proxy may rewrite: signing them would make a correct request fragile.
 _UNSIGNED = {"connection", "accept-encoding", "user-agent", "content-length", "accept"}
@@ -38,3 +40,19 @@ def sign(
         if name in aws.headers:
             request.headers[name] = aws.headers[name]
     return request
+
+
+def presign(
+    method: str, url: str, access_key_id: str, secret: str, *, expires: int, signed_at: dt.datetime | None = None
+) -> str:
+    """``url`` signed in its query string (AWS's presigned form) for ``expires`` seconds, dated ``signed_at``."""
+    scheme = sigv4_scheme()
+    aws = AWSRequest(method=method, url=url)
+    signer = SigV4QueryAuth(Credentials(access_key_id, secret), scheme["service"], scheme["region"], expires=expires)
+    if signed_at is None:
+        signer.add_auth(aws)
+    else:
+        # botocore reads the time from this function only; a past date is how a stale link is made on purpose.
+        with mock.patch("botocore.auth.get_current_datetime", return_value=signed_at.replace(tzinfo=None)):
+            signer.add_auth(aws)
+    return str(aws.url)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from killmatrix.fault import Fault
-from killmatrix.variants import auth, checks, data, errors, idempotency, legal, levels, ratelimit, s3, verdict
+from killmatrix.variants import auth, checks, data, errors, harden, idempotency, legal, levels, ratelimit, s3, verdict
 
 __all__ = ["VARIANTS", "variant"]
 
 
 def _collect() -> dict[str, type[Fault]]:
     found: dict[str, type[Fault]] = {"none": Fault}
-    for module in (errors, data, idempotency, ratelimit, auth, levels, legal, checks, s3, verdict):
+    for module in (errors, data, idempotency, ratelimit, auth, levels, legal, checks, s3, verdict, harden):
         for name in module.__all__:
             fault = getattr(module, name)
             if fault.name in found:
