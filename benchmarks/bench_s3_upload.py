@@ -4,8 +4,8 @@ Starts ``cloudnx-reference --s3-port 0`` with a storage directory under a tempor
 bucket and a read-write key through the API, then (1) streams one PutObject of ``--mib`` MiB generated on the fly
 (UNSIGNED-PAYLOAD, so the client holds 1 MiB at a time), (2) reads it back streamed and compares SHA-256, and
 (3) uploads it again as a boto3 multipart transfer from a file. It samples the server's RSS (``/proc/<pid>/status``)
-every 20 ms and prints the growth over the idle server (the data plane streams to disk, so it should stay far
-below the object size: the target is < 64 MiB for 1 GiB). Linux only (reads /proc).
+every 20 ms and prints it before, at its peak and after, and the growth over the idle server (the data plane streams
+to disk, so it should stay far below the object size: the target is < 64 MiB for 1 GiB). Linux only (reads /proc).
 
 Usage: python benchmarks/bench_s3_upload.py [--mib 1024]
 """
@@ -150,14 +150,19 @@ def main() -> None:
             client.close()
             sampler.stop.set()
             sampler.join()
+            time.sleep(0.5)
+            after = rss_kib(process.pid)
         finally:
             process.terminate()
             process.wait(timeout=30)
     ok = got.digest() == sent.digest()
-    print(f"object: {args.mib} MiB; server RSS idle {idle / 1024:.1f} MiB")
+    print(f"object: {args.mib} MiB, stored under a temporary --storage-dir on disk")
     print(f"PutObject (streamed, single request): {put_seconds:.1f} s, {args.mib / put_seconds:.0f} MiB/s")
     print(f"GetObject (streamed): {get_seconds:.1f} s, {args.mib / get_seconds:.0f} MiB/s; SHA-256 equal: {ok}")
-    print(f"boto3 upload_file (multipart, 8 MiB parts): {multipart_seconds:.1f} s; ETag {etag}")
+    print(f"boto3 upload_file (multipart, 8 MiB parts, 4 threads): {multipart_seconds:.1f} s, "
+          f"{args.mib / multipart_seconds:.0f} MiB/s; ETag {etag}")  # fmt: skip
+    print(f"server RSS: before {idle / 1024:.1f} MiB, peak {sampler.peak / 1024:.1f} MiB, "
+          f"after {after / 1024:.1f} MiB")  # fmt: skip
     print(f"server RSS growth: put+get {(single_peak - idle) / 1024:.1f} MiB; "
           f"with the multipart upload {(sampler.peak - idle) / 1024:.1f} MiB (target < 64 MiB)")  # fmt: skip
     if not ok:
