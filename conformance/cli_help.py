@@ -73,6 +73,7 @@ examples:
 CHECKS = "List the check catalogue: id, level, capability, services, profiles and the rule."
 
 VERIFY = """\
-Recompute a report's verdict from its own data and refuse one that does not add up (digest, signature with
---public-key, counts or verdicts). Exit codes: 0 a verified conformant report; for a genuine report its verdict's
-code (1 non-conformant, 3 partial); 2 unreadable; 4 tampered."""
+Recompute a report's verdict from its own data and refuse one that does not add up: its digest, the signature
+it carries, counts or verdicts; with --public-key, also a report not signed by that key (a faker can recompute a
+digest, or sign with a key of their own, never with yours). Exit codes: 0 a verified conformant report; for a
+genuine report its verdict's code (1 non-conformant, 2 kit error, 3 partial); 2 unreadable; 4 tampered."""

@@ -100,6 +100,10 @@ def resolve(cli: Mapping[str, Any], env: Mapping[str, str] | None = None) -> Set
     baseline, where = pick("baseline")
     if baseline is not None and not Path(baseline).is_file():
         raise ConfigError(f"{where}: baseline report {baseline} does not exist", hint="pass a report.json of a run")
+    if baseline is not None:
+        from conformance.report.finish import load_baseline  # the report model only when a baseline is given
+
+        load_baseline(Path(baseline))  # a baseline that does not prove itself is refused before anything runs
     sign_key, where = pick("sign_key")
     if sign_key is not None:
         from conformance.report.integrity import load_private  # cryptography only when signing

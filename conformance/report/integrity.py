@@ -20,9 +20,19 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from conformance.errors import ConfigError
 
-__all__ = ["canonical", "digest", "generate_keypair", "load_private", "load_public", "seal", "signature_problem"]
+__all__ = [
+    "canonical",
+    "digest",
+    "embedded_signature_problem",
+    "generate_keypair",
+    "load_private",
+    "load_public",
+    "seal",
+    "signature_problem",
+]
 
 ALGORITHM = "Ed25519"
+_SIGNATURE_FIELDS = ("algorithm", "public_key", "signature")
 
 
 def canonical(report: dict[str, Any]) -> bytes:
@@ -59,6 +69,28 @@ def signature_problem(report: dict[str, Any], public: Ed25519PublicKey) -> str |
     except (InvalidSignature, ValueError, TypeError):
         return "the signature does not match the given public key: the report was altered or signed by another key"
     return None
+
+
+def embedded_signature_problem(report: dict[str, Any]) -> str | None:
+    """A signed report must be signed by the public key it names: an edited signature, key or algorithm shows.
+
+    This proves integrity only (anyone can sign with a key of their own); who signed is proved by checking
+    against a trusted public key (``verify --public-key``).
+    """
+    integrity = report.get("integrity") or {}
+    unknown = sorted(set(integrity) - {"digest", *_SIGNATURE_FIELDS})
+    if unknown:
+        return f"unknown integrity fields {unknown}"
+    present = [f for f in _SIGNATURE_FIELDS if f in integrity]
+    if not present:
+        return None
+    if len(present) != len(_SIGNATURE_FIELDS):
+        return f"a signature needs {', '.join(_SIGNATURE_FIELDS)}; the report has only {', '.join(present)}"
+    try:
+        embedded = Ed25519PublicKey.from_public_bytes(base64.b64decode(integrity["public_key"], validate=True))
+    except (ValueError, TypeError):
+        return "the report's public_key is not an Ed25519 public key"
+    return signature_problem(report, embedded)
 
 
 def generate_keypair(private_path: Path, public_path: Path) -> None:

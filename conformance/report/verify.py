@@ -5,7 +5,8 @@ fields this kit does not write, its schema version is unknown, its spec digest i
 checks are not the catalogue's checks (entries, levels, profiles), a check's verdict is not the worst of its
 results, a result names another check or an operation with the wrong service, a waiver has no reason, its
 counts, results, not-run list, operations or run verdict disagree with its checks — and, with ``--public-key``,
-when its Ed25519 signature is missing or not made by that key (a faker can recompute a digest, not a signature).
+when its Ed25519 signature is missing or not made by that key (a faker can recompute a digest, not a signature);
+a signed report whose signature does not match the public key it carries is refused without ``--public-key`` too.
 A genuine report is certified only when its verdict is conformant: partial, kit-error and non-conformant runs are
 reported with their own exit codes.
 """
@@ -21,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 import cloudnx_spec
 from conformance.catalogue import PROFILES, catalogue
-from conformance.report.integrity import digest, load_public, signature_problem
+from conformance.report.integrity import digest, embedded_signature_problem, load_public, signature_problem
 from conformance.report.model import (
     EXIT_CODES,
     REPORT_FIELDS,
@@ -95,6 +96,9 @@ def _problem(data: Any) -> str | None:
         return "no integrity digest"
     if integrity["digest"] != digest(data):
         return "the SHA-256 digest does not match the report's content: a field was edited"
+    problem = embedded_signature_problem(data)
+    if problem:
+        return problem
     if data["schema_version"] != SCHEMA_VERSION:
         return f"schema version {data['schema_version']!r}, this kit reads {SCHEMA_VERSION!r}"
     profile = data["profile"]

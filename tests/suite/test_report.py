@@ -128,10 +128,13 @@ def test_signature_proves_who_made_the_report(tmp_path: Path) -> None:
     assert verify_data(report, load_public(tmp_path / "other.pub")).code == 4
     # A consistent fake: the failure removed, verdicts and counts recomputed, digest recomputed.
     fake = make_report()
-    fake["integrity"] = report["integrity"] | {"digest": fake["integrity"]["digest"]}
-    assert verify_data(fake).ok  # the digest alone cannot tell...
+    kept = fake | {"integrity": report["integrity"] | {"digest": fake["integrity"]["digest"]}}
+    assert "signature does not match" in verify_data(kept).message  # the old signature no longer fits
+    generate_keypair(tmp_path / "faker", tmp_path / "faker.pub")
+    seal(fake, load_private(tmp_path / "faker"))
+    assert verify_data(fake).ok  # signed by the faker's own key: consistent on its own...
     refused = verify_data(fake, load_public(tmp_path / "k.pub"))
-    assert refused.refused, refused.message  # ...the signature can
+    assert refused.refused, refused.message  # ...but not by the key the verifier trusts
     assert refused.code == 4
     unsigned = make_report()
     assert "not signed" in verify_data(unsigned, load_public(tmp_path / "k.pub")).message
