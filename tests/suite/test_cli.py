@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import http.server
 import json
 import re
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,11 +30,55 @@ def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_unreachable_target_exits_2_with_a_message(tmp_path: Path) -> None:
-    result = cli("run", "--target", "http://127.0.0.1:9", "--report-dir", str(tmp_path), cwd=tmp_path)
-    assert result.returncode == 2
-    assert "does not answer" in result.stdout
+class _HtmlEverywhere(http.server.BaseHTTPRequestHandler):
+    """A web server, not an API: 200 with an HTML page for every method and path."""
+
+    def _answer(self) -> None:
+        body = b"<!doctype html><html><body>Welcome</body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _answer
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Silent."""
+
+
+@pytest.fixture
+def html_target() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _HtmlEverywhere)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("kind", "cause"),
+    [
+        ("unreachable", r"target (?P<target>\S+) does not answer: ConnectError: .*Connection refused"),
+        ("html", r"target (?P<target>\S+) is not a CloudNx API: GET /\S+ answered 200 with text/html, not JSON"),
+    ],
+    ids=["unreachable", "html-everywhere"],
+)
+def test_a_target_the_kit_cannot_judge_exits_2_in_one_sentence(
+    kind: str, cause: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    # Port 9 (discard) is closed.
+    target = "http://127.0.0.1:9" if kind == "unreachable" else request.getfixturevalue("html_target")
+    result = cli("run", "--target", target, "--report-dir", str(tmp_path / "out"), cwd=tmp_path)
+    assert result.returncode == 2, result.stdout
+    sentence, *rest = result.stdout.strip().splitlines()
+    found = re.fullmatch(rf"cloudnx-conformance: [^:]+ error: {cause}", sentence)
+    assert found, sentence  # the first cause, in one sentence
+    assert found["target"] == target
+    assert [line.strip().split(":")[0] for line in rest] == ["fix"]  # and what to do about it, nothing else
     assert "Traceback" not in result.stdout + result.stderr
+    assert not (tmp_path / "out").exists()  # refused before a report directory was made
 
 
 def test_bad_config_exits_2_with_what_to_fix(tmp_path: Path) -> None:
@@ -146,3 +193,29 @@ def test_no_target_starts_and_stops_the_bundled_server(tmp_path: Path) -> None:
     assert (first / "report.json").is_file()
     assert (second / "report.json").is_file()
     assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == sorted(["latest", first.name, second.name])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "selection",
+    [("--", "-k", "zzz_no_match"), ("--", "--collect-only"), ("-k", "jwt")],
+    ids=["nothing-selected", "collect-only", "subset"],
+)
+def test_a_run_that_leaves_checks_unrun_is_never_conformant(
+    tmp_path: Path, reference_target: str, selection: tuple[str, ...]
+) -> None:
+    out = tmp_path / "out"
+    result = cli(
+        "run", "--target", reference_target, "--profile", "ci", "--report-dir", str(out), *selection, cwd=tmp_path
+    )
+    assert result.returncode == 3, result.stdout[-3000:]
+    assert "cloudnx-conformance: PARTIAL — profile ci" in result.stdout
+    assert "CONFORMANT —" not in result.stdout.replace("NON-CONFORMANT", "")
+    report = json.loads((out / "report.json").read_text())
+    ran = {t["nodeid"] for c in report["checks"] for t in c["tests"]}
+    assert report["verdict"] == "partial"
+    assert bool(ran) == (selection[0] == "-k")  # the subset ran something, the others nothing
+    assert report["not_run_checks"]
+    verified = cli("verify", str(out / "report.json"), cwd=tmp_path)
+    assert verified.returncode == 3, verified.stdout  # genuine, and never a certification
+    assert "never a certification" in verified.stdout
