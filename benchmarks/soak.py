@@ -15,10 +15,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -42,9 +42,20 @@ class SeedRun:
     kit_errors: list[str] = field(default_factory=list)
 
 
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+def _wait(process: subprocess.Popen[bytes]) -> tuple[int, float]:
+    """Exit code (-1 after RUN_TIMEOUT_S) and CPU seconds of the run and its server (wait4: this child only)."""
+    deadline = time.monotonic() + RUN_TIMEOUT_S
+    while True:
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            process.returncode = os.waitstatus_to_exitcode(status)
+            return process.returncode, usage.ru_utime + usage.ru_stime
+        if time.monotonic() > deadline:
+            process.kill()
+            _, _, usage = os.wait4(process.pid, 0)
+            process.returncode = -1
+            return -1, usage.ru_utime + usage.ru_stime
+        time.sleep(0.5)
 
 
 def run_seed(profile: str, seed: int, out: Path) -> SeedRun:
@@ -60,17 +71,12 @@ def run_seed(profile: str, seed: int, out: Path) -> SeedRun:
         "--report-dir",
         str(out),
     ]
-    cpu_before, started = _children_cpu(), time.perf_counter()
-    try:
-        result = subprocess.run(  # noqa: S603 - our own interpreter and CLI
-            command, capture_output=True, text=True, cwd=ROOT, check=False, timeout=RUN_TIMEOUT_S
-        )
-        code = result.returncode
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "output.txt").write_text(result.stdout + result.stderr)
-    except subprocess.TimeoutExpired:
-        code = -1
-    wall, cpu = time.perf_counter() - started, _children_cpu() - cpu_before
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    with (out / "output.txt").open("wb") as output:
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, cwd=ROOT)  # noqa: S603
+        code, cpu = _wait(process)
+    wall = time.perf_counter() - started
     run = SeedRun(profile, seed, code, "timeout" if code == -1 else "no report", wall, cpu, os.getloadavg()[0])
     report_path = out / "report.json"
     if code == -1 or not report_path.exists():
@@ -126,18 +132,23 @@ def main() -> int:
     parser.add_argument("--ci-seeds", type=int, default=20, help="how many seeds for the ci profile (default 20)")
     parser.add_argument("--core-seeds", type=int, default=5, help="how many seeds for the core profile (default 5)")
     parser.add_argument("--first-seed", type=int, default=1, help="seeds are first-seed, first-seed + 1, ...")
+    parser.add_argument("--jobs", type=int, default=1, help="runs at once, each with its own server (default 1)")
     parser.add_argument("--out", default=str(ROOT / "reports" / "soak"), help="report directory per run under it")
     parser.add_argument("--json", help="also write every run as JSON to this file")
     args = parser.parse_args()
-    plan = [("ci", args.first_seed + i) for i in range(max(0, args.ci_seeds))]
-    plan += [("core", args.first_seed + i) for i in range(max(0, args.core_seeds))]
-    runs: list[SeedRun] = []
+    # The longer core runs first: with --jobs > 1 the ci runs fill in beside them.
+    plan = [("core", args.first_seed + i) for i in range(max(0, args.core_seeds))]
+    plan += [("ci", args.first_seed + i) for i in range(max(0, args.ci_seeds))]
     out = Path(args.out) / time.strftime("%Y%m%d-%H%M%S", time.gmtime())
     print(f"soak: {len(plan)} runs, reports under {out}", flush=True)
-    for profile, seed in plan:
-        run = run_seed(profile, seed, out / f"{profile}-{seed}")
-        runs.append(run)
+
+    def one(job: tuple[str, int]) -> SeedRun:
+        run = run_seed(job[0], job[1], out / f"{job[0]}-{job[1]}")
         print(_line(run), flush=True)
+        return run
+
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        runs = list(pool.map(one, plan))
     for line in summary(runs):
         print(line)
     if args.json:
