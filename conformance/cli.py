@@ -15,7 +15,6 @@ import secrets
 import shutil
 import sys
 import time
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -192,10 +191,14 @@ def _pytest(args: argparse.Namespace, settings: Settings, console: Console, *, b
         str(report_dir),
         "--cnx-run-id",
         run_id,
-        # junit.xml and allure-results are written from report.json (conformance.report.render), one entry per
-        # result; pytest's and allure-pytest's would count pytest items instead.
+        # Only the kit's plugin: a plugin the environment happens to have (pytest-randomly reordering, a rerun
+        # plugin hiding a flake) must not change a verdict, and pytest AST-rewrites every module of an autoloaded
+        # plugin's distribution (all of schemathesis and hypothesis: ~2 s of CPU per run where bytecode is not
+        # cached, PYTHONDONTWRITEBYTECODE). junit.xml and allure-results are written from report.json
+        # (conformance.report.render), one entry per result; allure-pytest's would count pytest items instead.
+        "--disable-plugin-autoload",
         "-p",
-        "no:allure_pytest",
+        "conformance.plugin",
         "-p",
         "no:terminal",
     ]
@@ -209,8 +212,6 @@ def _pytest(args: argparse.Namespace, settings: Settings, console: Console, *, b
             argv += [flag, value]
     if args.keyword:
         argv += ["-k", args.keyword]
-    if not _plugin_installed():
-        argv += ["-p", "conformance.plugin"]
     argv += [a for a in args.pytest_args if a != "--"]
     # Secrets are handed over in the environment, never in argv (visible to other users in `ps`).
     if args.bearer_token is not None:
@@ -260,10 +261,6 @@ def _rerun_prefix(args: argparse.Namespace, target: str | None) -> list[str]:
     if args.bearer_token:
         command += ["--bearer-token", '"$CNX_BEARER_TOKEN"']
     return command
-
-
-def _plugin_installed() -> bool:
-    return any(ep.value == "conformance.plugin" for ep in entry_points(group="pytest11"))
 
 
 def _checks(args: argparse.Namespace, console: Console) -> int:

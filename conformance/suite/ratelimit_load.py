@@ -6,6 +6,7 @@ threads, each paced to its share, each with its own connection, and reports the 
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
@@ -69,6 +70,7 @@ def offer(
     seconds: float,
     loops: int = 4,
     timeout: float = 10.0,
+    verify: ssl.SSLContext | bool = True,
 ) -> Offered:
     """Send to ``paths`` in rotation at ``rate`` req/s in total for ``seconds``; never retries."""
     result = Offered()
@@ -78,7 +80,7 @@ def offer(
     def loop(index: int) -> None:
         interval = loops / rate
         due = begin + index * (interval / loops)  # loops interleave evenly
-        with httpx.Client(base_url=base_url, headers=headers, timeout=timeout) as client:
+        with httpx.Client(base_url=base_url, headers=headers, timeout=timeout, verify=verify) as client:
             n = 0
             while due - begin < seconds:
                 delay = due - time.perf_counter()

@@ -64,9 +64,7 @@ def test_rate_limited_answer_is_well_formed(
     tally = Tally(operation.operation_id)
     request.node.stash[TALLY_KEY] = tally
     seen = 0
-    with httpx.Client(
-        base_url=target.base_url, timeout=target.config.timeout, verify=target.config.verify_tls
-    ) as http:
+    with httpx.Client(base_url=target.base_url, timeout=target.config.timeout, verify=target.verify) as http:
         for _ in range(2 * contract.rate_limit):
             response = http.request(operation.method, operation.path, headers=auth_headers(account.root, "cookie"))
             if response.status_code == 429:

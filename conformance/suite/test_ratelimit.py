@@ -61,7 +61,9 @@ def burst(contract: Contract, target: Target, fresh_identity: FreshAccount) -> B
     stop = threading.Event()
 
     def quiet_reads() -> None:
-        with httpx.Client(base_url=target.base_url, headers=auth_headers(quiet.root, "cookie")) as client:
+        with httpx.Client(
+            base_url=target.base_url, headers=auth_headers(quiet.root, "cookie"), verify=target.verify
+        ) as client:
             while not stop.is_set():
                 bystander.append(client.get(contract.url(READS["compute"])).status_code)
                 time.sleep(window / 4)
@@ -75,6 +77,7 @@ def burst(contract: Contract, target: Target, fresh_identity: FreshAccount) -> B
         rate=limit * 2,
         seconds=max(2 * window, cloudnx_spec.rate_limit().judged_over_seconds),
         loops=8,
+        verify=target.verify,
     )
     stop.set()
     thread.join()
@@ -83,7 +86,9 @@ def burst(contract: Contract, target: Target, fresh_identity: FreshAccount) -> B
     if hits and (hits[-1].retry_after or "").isdigit():
         waited = float(hits[-1].retry_after or 0)
         time.sleep(waited)
-        with httpx.Client(base_url=target.base_url, headers=auth_headers(noisy.root, "cookie")) as client:
+        with httpx.Client(
+            base_url=target.base_url, headers=auth_headers(noisy.root, "cookie"), verify=target.verify
+        ) as client:
             after = client.get(contract.url(READS["storage"]))
     _BURSTS[target.run_id] = Burst(offered, bystander, after, waited)
     return _BURSTS[target.run_id]
@@ -135,7 +140,7 @@ def test_retry_after_is_an_integer_number_of_seconds(burst: Burst, contract: Con
 def test_429_has_the_error_shape(contract: Contract, target: Target, fresh_identity: FreshAccount) -> None:
     spec = contract.ext("rate-limit")
     headers = auth_headers(fresh_identity().root, "cookie")
-    with httpx.Client(base_url=target.base_url, headers=headers) as client:
+    with httpx.Client(base_url=target.base_url, headers=headers, verify=target.verify) as client:
         for _ in range(spec["requests_per_second"] * 3):
             response = client.get(contract.url(READS["compute"]))
             if response.status_code == spec["exceeded_status"]:
@@ -183,6 +188,7 @@ def test_steady_rate_just_under_the_limit_is_never_throttled(
         rate=steady,
         seconds=3 * spec["window_seconds"],
         loops=4,
+        verify=target.verify,
     )
     if offered.rate < steady * 0.9:
         inconclusive(f"offered only {offered.rate:.1f} req/s of the planned {steady}")

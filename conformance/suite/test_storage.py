@@ -19,6 +19,7 @@ from conformance.checks import check
 from conformance.contract import Contract
 from conformance.fixtures import ApiFactory, MakeResource, S3ClientFactory
 from conformance.identities import Account
+from conformance.runtime import Target
 from conformance.suite.support import bucket_name, describe, documented, made
 
 
@@ -58,6 +59,7 @@ def test_presigned_url_works_then_expires(
     alice: Account,
     s3: S3ClientFactory,
     contract: Contract,
+    target: Target,
 ) -> None:
     bucket, key = _bucket_with_key(make, alice)
     _put(request, s3(key), bucket["name"], "p.txt", b"presigned")
@@ -69,7 +71,7 @@ def test_presigned_url_works_then_expires(
     )
     assert reply.status_code == contract.op("buckets_presign").success_status, describe(reply)
     url = reply.json()["url"]
-    with httpx.Client(timeout=10) as plain:
+    with httpx.Client(timeout=10, verify=target.verify) as plain:
         fresh = plain.get(url)
         assert fresh.status_code == 200 and fresh.content == b"presigned", f"fresh presigned URL: {describe(fresh)}"
         time.sleep(lifetime + 1.5)
