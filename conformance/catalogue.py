@@ -85,6 +85,18 @@ class CheckEntry:
     runner: str = "suite"  # one of RUNNERS
     schemathesis: str = ""  # the schemathesis check (built-in or the kit's own) whose outcome is this check's
 
+    def described(self) -> dict[str, Any]:
+        """What a report (and ``checks --format json``) states of the entry besides its id."""
+        return {
+            "title": self.title,
+            "level": self.level,
+            "reason": self.reason,
+            "source": self.source,
+            "capability": self.capability,
+            "services": list(self.services),
+            "profiles": list(self.profiles),
+        }
+
     def in_profile(self, profile: str) -> bool:
         if self.runner != "suite":
             return False  # a load check runs in no suite profile

@@ -83,13 +83,7 @@ def render_json(catalogue: Catalogue) -> list[dict[str, object]]:
     return [
         {
             "id": e.id,
-            "title": e.title,
-            "level": e.level,
-            "source": e.source,
-            "reason": e.reason,
-            "capability": e.capability,
-            "services": list(e.services),
-            "profiles": list(e.profiles),
+            **e.described(),
             "runner": e.runner,
             "schemathesis": e.schemathesis or None,
         }

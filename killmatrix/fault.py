@@ -8,7 +8,7 @@ from killmatrix.asgi import ASGIApp, Receive, Scope, Send
 from killmatrix.context import Context
 from killmatrix.wire import Forward, Request, Response, call_inner, read_body, send_response
 
-__all__ = ["Fault", "FaultMiddleware"]
+__all__ = ["CookieRewrite", "Fault", "FaultMiddleware"]
 
 
 class Fault:
@@ -31,6 +31,20 @@ class Fault:
 
     async def handle(self, request: Request, forward: Forward) -> Response:
         return await forward(request)
+
+
+class CookieRewrite(Fault):
+    """A variant that rewrites each Set-Cookie the server sends: subclasses override ``rewrite``."""
+
+    async def handle(self, request: Request, forward: Forward) -> Response:
+        response = await forward(request)
+        cookies = response.headers_named("set-cookie")
+        if cookies:
+            response.replace_headers("set-cookie", [self.rewrite(c) for c in cookies])
+        return response
+
+    def rewrite(self, cookie: str) -> str:
+        return cookie
 
 
 class FaultMiddleware:

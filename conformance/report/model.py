@@ -125,13 +125,7 @@ def build(
         checks.append(
             {
                 "id": v.id,
-                "title": entry.title,
-                "level": entry.level,
-                "reason": entry.reason,
-                "source": entry.source,
-                "capability": entry.capability,
-                "services": list(entry.services),
-                "profiles": list(entry.profiles),
+                **entry.described(),
                 "in_profile": v.in_profile,
                 "verdict": v.verdict if v.in_profile or v.tests else "not-run",
                 "outcome": v.outcome,

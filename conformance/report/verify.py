@@ -147,16 +147,7 @@ def _operations_problem(data: dict[str, Any]) -> str | None:
 
 def _check_problem(item: dict[str, Any], in_profile: bool) -> str | None:
     entry = catalogue().get(item["id"])
-    described = {
-        "title": entry.title,
-        "level": entry.level,
-        "reason": entry.reason,
-        "source": entry.source,
-        "capability": entry.capability,
-        "services": list(entry.services),
-        "profiles": list(entry.profiles),
-    }
-    for key, value in described.items():
+    for key, value in entry.described().items():
         if item.get(key) != value:
             return f"{key} differs from the catalogue's entry"
     if item.get("in_profile") != in_profile:

@@ -68,6 +68,28 @@ def fresh_key() -> str:
     return str(uuid.uuid4())
 
 
+#: The suffixes of the operationIds that end a resource's life (delete, EIP release, invite revoke).
+ENDING_SUFFIXES = ("_delete", "_release", "_revoke")
+
+
+def own_link(contract: Contract, create: str, suffixes: tuple[str, ...]) -> str | None:
+    """The create's link to an operation on the created resource itself (one path parameter more), not a parent."""
+    info = contract.op(create)
+    for target in info.links.values():
+        params = contract.op(target).path_params
+        if target.endswith(suffixes) and params[:-1] == info.path_params and len(params) == len(info.path_params) + 1:
+            return str(target)
+    return None
+
+
+def resource_params(contract: Contract, operation_id: str, created: dict[str, Any]) -> dict[str, str]:
+    """The created resource's own id in the last path parameter, its parents' ids (named alike) before it."""
+    *parents, own = contract.op(operation_id).path_params
+    values = {p: str(created[p]) for p in parents if p in created}
+    values[own] = str(created.get("id", created.get("name")))
+    return values
+
+
 def path_param_schema(contract: Contract, operation_id: str, param: str) -> dict[str, Any]:
     for spec_param in cloudnx_spec.operation(operation_id).parameters:
         if spec_param.location == "path" and spec_param.name == param:

@@ -10,37 +10,19 @@ had to create included, read back from the check's own recording — in the audi
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 import pytest
 
 import cloudnx_spec
 from conformance.checks import check
-from conformance.contract import Contract, OperationInfo
+from conformance.contract import Contract
 from conformance.fixtures import RECORDER_KEY, ApiFactory, MakeResource
 from conformance.identities import Account
 from conformance.resources import creates
 from conformance.runtime import Run, Target
-from conformance.suite.support import describe, made, sampled, walk
+from conformance.suite.support import ENDING_SUFFIXES, describe, made, own_link, resource_params, sampled, walk
 
 _MUTATING = ("POST", "PUT", "PATCH", "DELETE")
-
-
-def _own(contract: Contract, create: OperationInfo, suffixes: tuple[str, ...]) -> str | None:
-    """The create's link to an operation on the created resource itself (not on a parent)."""
-    for target in create.links.values():
-        params = contract.op(target).path_params
-        if target.endswith(suffixes) and params[:-1] == create.path_params and len(params) > len(create.path_params):
-            return str(target)
-    return None
-
-
-def _params(contract: Contract, operation_id: str, created: dict[str, Any]) -> dict[str, str]:
-    *parents, own = contract.op(operation_id).path_params
-    values = {p: str(created[p]) for p in parents if p in created}
-    values[own] = str(created.get("id", created.get("name")))
-    return values
 
 
 @check("AUDIT-MUTATIONS")
@@ -58,14 +40,14 @@ def test_every_mutation_is_audited_with_actor_and_action(
     kinds = sampled(target, creates(contract))
     for create in kinds:
         created = made(make, create.operation_id, actor)
-        update = _own(contract, create, ("_update",))
+        update = own_link(contract, create.operation_id, ("_update",))
         if update is not None:
             body = cnx_run.resources.valid_body(client, contract.op(update))
-            reply = client.call(update, path_params=_params(contract, update, created), json=body)
+            reply = client.call(update, path_params=resource_params(contract, update, created), json=body)
             assert reply.status_code < 300, f"setup {update} with the spec's example: {describe(reply)}"
-        delete = _own(contract, create, ("_delete", "_release", "_revoke"))
+        delete = own_link(contract, create.operation_id, ENDING_SUFFIXES)
         if delete is not None:
-            params = _params(contract, delete, created)
+            params = resource_params(contract, delete, created)
             reply = client.call(delete, path_params=params, params=cnx_run.resources.force_params(delete))
             assert reply.status_code < 300, f"setup {delete}: {describe(reply)}"
 

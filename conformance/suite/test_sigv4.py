@@ -18,13 +18,13 @@ import httpx
 
 import cloudnx_spec
 from conformance.checks import check
-from conformance.contract import Contract, OperationInfo
+from conformance.contract import Contract
 from conformance.fixtures import ApiFactory
 from conformance.identities import Account, Identity
 from conformance.resources import creates
 from conformance.runtime import Run
 from conformance.sigv4 import sign, sigv4_scheme
-from conformance.suite.support import describe, documented, per_service
+from conformance.suite.support import ENDING_SUFFIXES, describe, documented, own_link, per_service
 
 Mutation = Callable[[httpx.Request], httpx.Request]
 
@@ -68,13 +68,6 @@ def _clone(
     )
 
 
-def _own(contract: Contract, create: OperationInfo, suffixes: tuple[str, ...]) -> str | None:
-    for target in create.links.values():
-        if target.endswith(suffixes) and contract.op(target).path_params[:-1] == create.path_params:
-            return str(target)
-    return None
-
-
 @check("SIGV4-ACCEPTED")
 def test_signed_requests_are_accepted_on_every_service(
     raw: httpx.Client, api: ApiFactory, alice: Account, contract: Contract, cnx_run: Run
@@ -98,11 +91,11 @@ def test_signed_requests_are_accepted_on_every_service(
         own = {
             contract.op(t).path_params[-1]: str(created.get("id", created.get("name"))) for t in create.links.values()
         }
-        update = _own(contract, create, ("_update",))
+        update = own_link(contract, create.operation_id, ("_update",))
         if update is not None:
             patch = json.dumps(cnx_run.resources.valid_body(api(signer), contract.op(update))).encode()
             exchanges.append((update, contract.op(update).method, contract.url(update, **own), patch, None))
-        delete = _own(contract, create, ("_delete", "_release", "_revoke"))
+        delete = own_link(contract, create.operation_id, ENDING_SUFFIXES)
         if delete is not None:
             exchanges.append((delete, "DELETE", contract.url(delete, **own), b"", None))
         for operation_id, method, path, content, params in exchanges:

@@ -8,7 +8,6 @@ Seed "Status codes"; the statuses themselves come from each operation's document
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import httpx
 import pytest
@@ -20,43 +19,33 @@ from conformance.fixtures import ApiFactory, MakeResource
 from conformance.identities import Account
 from conformance.resources import creates
 from conformance.runtime import Run, Target
-from conformance.suite.support import bucket_name, describe, documented, fresh_key, made, missing_id
+from conformance.suite.support import (
+    ENDING_SUFFIXES,
+    bucket_name,
+    describe,
+    documented,
+    fresh_key,
+    made,
+    missing_id,
+    own_link,
+    resource_params,
+)
 
 CREATES = [info.operation_id for info in creates(spec_contract())]
 
 
 def _link(contract: Contract, create: str, suffixes: tuple[str, ...]) -> str:
-    target = _own_link(contract, create, suffixes)
+    target = own_link(contract, create, suffixes)
     if target is None:
         raise KeyError(f"{create} has no link ending in {suffixes} to its own resource")
     return target
-
-
-def _own_link(contract: Contract, create: str, suffixes: tuple[str, ...]) -> str | None:
-    """The create's link to an operation on the created resource itself (one path parameter more), not a parent."""
-    info = contract.op(create)
-    for target in info.links.values():
-        params = contract.op(target).path_params
-        if target.endswith(suffixes) and params[:-1] == info.path_params and len(params) == len(info.path_params) + 1:
-            return str(target)
-    return None
-
-
-def _params(contract: Contract, operation_id: str, created: dict[str, Any]) -> dict[str, str]:
-    """The created resource's own id in the last path parameter, its parents' ids (named alike) before it."""
-    *parents, own = contract.op(operation_id).path_params
-    values = {p: str(created[p]) for p in parents if p in created}
-    values[own] = str(created.get("id", created.get("name")))
-    return values
 
 
 # Creates whose resource has its own get and delete (spec links): the lifecycle checks walk those.
 LIFECYCLE = [
     create
     for create in CREATES
-    if all(
-        _own_link(spec_contract(), create, suffixes) for suffixes in (("_get",), ("_delete", "_release", "_revoke"))
-    )
+    if all(own_link(spec_contract(), create, suffixes) for suffixes in (("_get",), ENDING_SUFFIXES))
 ]
 
 
@@ -90,7 +79,7 @@ def test_created_resource_is_readable_at_once(
 ) -> None:
     created = made(make, create, alice.root)
     get = _link(contract, create, ("_get",))
-    response = api(alice.root).call(get, path_params=_params(contract, get, created))
+    response = api(alice.root).call(get, path_params=resource_params(contract, get, created))
     assert response.status_code == contract.op(get).success_status, (
         f"{create} answered {created}, but {get} right after: {describe(response)}"
     )
@@ -108,16 +97,16 @@ def test_deleted_resource_stays_gone(
     root = api(alice.root)
     created = made(make, create, alice.root)
     get = _link(contract, create, ("_get",))
-    delete = _link(contract, create, ("_delete", "_release", "_revoke"))
+    delete = _link(contract, create, ENDING_SUFFIXES)
     # A delete the spec lets force (an ASG with its instances) is forced: the check is about the 404 afterwards.
     force = cnx_run.resources.force_params(delete)
-    deleted = root.call(delete, path_params=_params(contract, delete, created), params=force)
+    deleted = root.call(delete, path_params=resource_params(contract, delete, created), params=force)
     assert deleted.status_code == contract.op(delete).success_status, f"delete failed: {describe(deleted)}"
     # Instances pass through shutting-down (cloudnx_spec.state_machines()["instance"].final): poll for the 404.
     not_found = documented(contract, get, "NotFound")
     deadline = time.monotonic() + 10.0
     while True:
-        response = root.call(get, path_params=_params(contract, get, created))
+        response = root.call(get, path_params=resource_params(contract, get, created))
         if response.status_code == not_found or time.monotonic() > deadline:
             break
         assert response.status_code != contract.op(get).success_status or create == "instances_create", (

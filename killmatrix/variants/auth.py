@@ -11,7 +11,7 @@ from jwt.algorithms import RSAAlgorithm
 
 from killmatrix import routes
 from killmatrix.context import jwt_parts
-from killmatrix.fault import Fault
+from killmatrix.fault import CookieRewrite, Fault
 from killmatrix.sigv4 import parse_authorization, resign
 from killmatrix.wire import Forward, Request, Response, json_response
 
@@ -33,19 +33,7 @@ __all__ = [
 ]
 
 
-class _CookieRewrite(Fault):
-    async def handle(self, request: Request, forward: Forward) -> Response:
-        response = await forward(request)
-        cookies = response.headers_named("set-cookie")
-        if cookies:
-            response.replace_headers("set-cookie", [self.rewrite(c) for c in cookies])
-        return response
-
-    def rewrite(self, cookie: str) -> str:
-        return cookie
-
-
-class CookieNoHttpOnly(_CookieRewrite):
+class CookieNoHttpOnly(CookieRewrite):
     name = "cookie-no-httponly"
     area = "auth"
     description = "session cookies lose HttpOnly (script-readable tokens)"
@@ -55,7 +43,7 @@ class CookieNoHttpOnly(_CookieRewrite):
         return re.sub(r";\s*HttpOnly", "", cookie, flags=re.IGNORECASE)
 
 
-class CookieMaxAge(_CookieRewrite):
+class CookieMaxAge(CookieRewrite):
     name = "cookie-max-age"
     area = "auth"
     description = "cnx_access lives a day (Max-Age=86400) instead of 900 s"

@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 import cloudnx_spec
 from killmatrix import routes
-from killmatrix.fault import Fault
+from killmatrix.fault import CookieRewrite, Fault
 from killmatrix.wire import Forward, Request, Response
 
 __all__ = [
@@ -105,19 +105,11 @@ class ExtraHeaders(_Legal):
         return response
 
 
-class ExpiresCookies(_Legal):
+class ExpiresCookies(CookieRewrite, _Legal):
     name = "legal-expires-cookies"
     description = "session cookie lifetimes said by Expires (an HTTP-date) instead of Max-Age"
 
-    async def handle(self, request: Request, forward: Forward) -> Response:
-        response = await forward(request)
-        cookies = response.headers_named("set-cookie")
-        if cookies:
-            response.replace_headers("set-cookie", [self.rewrite(c) for c in cookies])
-        return response
-
-    @staticmethod
-    def rewrite(cookie: str) -> str:
+    def rewrite(self, cookie: str) -> str:
         def expires(match: re.Match[str]) -> str:
             seconds = int(match.group(1))
             when = time.time() + seconds if seconds > 0 else 0.0  # Max-Age=0 clears: a date in the past
