@@ -35,7 +35,9 @@ selection (--include / --exclude, repeatable, comma-separated lists too):
   lists them; operations are the spec's operationIds). A bare glob takes the kind whose names it matches:
   ERR-* (checks), instances_* (operations). Includes of different kinds must all match, of one kind any.
   Hand-written checks judge several operations each: an operation include narrows the property-based part and
-  leaves them out. A selection that leaves checks of the profile unrun is reported as such, never CONFORMANT.
+  leaves them out; a service pattern keeps the hand-written checks that name the service and narrows the
+  property-based part to its operations. A selection that leaves checks of the profile unrun is reported as
+  such, never CONFORMANT.
 
 exit codes:
   0  conformant: every check of the profile passed (or is waived, or already failed in --baseline)

@@ -7,7 +7,8 @@ Includes of different kinds must all match (AND), includes of one kind any (OR),
 ``--include-*`` filters combine; an exclude of any kind removes what it matches.
 
 Hand-written checks judge several operations each, so an operation include narrows the property-based part and
-leaves them out; an operation exclude removes those operations from the property-based part only.
+leaves them out; an operation exclude removes those operations from the property-based part only. A service
+pattern selects hand-written checks by the services they name and property-based operations by their own service.
 """
 
 from __future__ import annotations
@@ -115,6 +116,12 @@ def parse_headers(raw: object, where: str) -> tuple[tuple[str, str], ...]:
     return tuple(headers)
 
 
+@functools.cache
+def _service_of(operation_id: str) -> str:
+    known = {o.operation_id: o.service for o in contract().operations()}
+    return known.get(operation_id, "")
+
+
 @dataclass(frozen=True)
 class Selection:
     include: tuple[Pattern, ...] = ()
@@ -138,13 +145,20 @@ class Selection:
         return not any(p.matches(facets[p.kind]) for p in self.exclude if p.kind in facets)
 
     def wants_operation(self, operation_id: str | None) -> bool:
-        """``None``: a test not tied to one operation (hand-written checks, stateful sequences)."""
+        """``None``: a test not tied to one operation (hand-written checks, stateful sequences).
+
+        A service pattern also narrows the property-based part to that service's operations (a hand-written
+        check is kept or left out by the services it names, in ``wants_check``).
+        """
         includes = [p for p in self.include if p.kind == "operation"]
         if operation_id is None:
             return not includes
-        if includes and not any(p.matches((operation_id,)) for p in includes):
-            return False
-        return not any(p.matches((operation_id,)) for p in self.exclude if p.kind == "operation")
+        facets = {"operation": (operation_id,), "service": (_service_of(operation_id),)}
+        for kind, names in facets.items():
+            wanted = [p for p in self.include if p.kind == kind]
+            if wanted and not any(p.matches(names) for p in wanted):
+                return False
+        return not any(p.matches(facets[p.kind]) for p in self.exclude if p.kind in facets)
 
     def wants(self, entry: CheckEntry, operation_id: str | None) -> bool:
         return self.wants_check(entry) and self.wants_operation(operation_id)

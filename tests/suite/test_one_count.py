@@ -21,7 +21,7 @@ from tests.checks.harness import serve
 
 pytestmark = [pytest.mark.suite, pytest.mark.slow]
 
-# Property checks on a few operations plus hand-written ones; PAGE-FORGED-CURSOR is waived in the config below.
+# Property checks on the compute operations plus hand-written ones; PAGE-FORGED-CURSOR is waived in the config below.
 CHECKS = "SCHEMA-CONTENT-TYPE,ERR-SHAPE,STATUS-METHOD-NOT-ALLOWED,PAGE-FORGED-CURSOR,PAGE-WALK"
 _COUNTS = re.compile(r"results: (\d+) \((\d+) failed\)")
 _PROGRESS = re.compile(r"progress: .*failed results (\d+) ")
@@ -37,7 +37,8 @@ def test_terminal_junit_report_and_html_count_the_same_results(tmp_path: Path) -
             encoding="utf-8",
         )
         command = [sys.executable, "-m", "conformance.cli", "run", "--config", str(config), "--profile", "ci"]
-        command += ["--seed", "7", "--max-examples", "2", "--include", CHECKS, "--report-dir", str(reports)]
+        command += ["--seed", "7", "--max-examples", "2", "--include", CHECKS, "--include", "service:compute"]
+        command += ["--report-dir", str(reports)]
         run = subprocess.run(
             command,
             capture_output=True,

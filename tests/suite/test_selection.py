@@ -67,6 +67,20 @@ def test_excludes_remove_and_capabilities_select() -> None:
     )
 
 
+def test_a_service_narrows_the_property_part_to_its_operations() -> None:
+    entries = catalogue()
+    compute = selection(["service:compute"])
+    assert compute.wants_operation("instances_create")
+    assert not compute.wants_operation("auth_signup")
+    assert not compute.wants_operation("buckets_create")
+    assert compute.wants_operation(None)  # hand-written checks: kept by the services they name
+    assert compute.wants(entries.get("ERR-SHAPE"), "vpcs_list")
+    assert not compute.wants(entries.get("ERR-SHAPE"), "iam_users_list")
+    no_auth = selection(exclude=["service:auth"])
+    assert not no_auth.wants_operation("auth_login")
+    assert no_auth.wants_operation("buckets_list")
+
+
 def test_selection_round_trips_as_arguments() -> None:
     chosen = selection(["ERR-*"], ["operation:auth_*"])
     assert chosen.argv() == ["--include", "check:ERR-*", "--exclude", "operation:auth_*"]
