@@ -121,3 +121,14 @@ def test_reports_readme_names_exactly_the_files_a_run_writes(tmp_path: Path) -> 
     written = {p.name + ("/" if p.is_dir() else "") for p in write_human(failing_report(), tmp_path).values()}
     written.add("report.json")
     assert documented - {"reference-server.log"} == written
+
+
+def test_html_folds_failing_operations_past_the_first_few(monkeypatch: pytest.MonkeyPatch) -> None:
+    from conformance.report import html as html_view
+
+    monkeypatch.setattr(html_view, "_OPEN_OPERATIONS", 2)
+    page = html_view.render_html(failing_report())
+    sections = re.findall(r'<details class="operation" data-operation="([a-z_]+)"( open)?>', page)
+    assert len(sections) > 2
+    assert [bool(is_open) for _, is_open in sections] == [True, True] + [False] * (len(sections) - 2)
+    assert page.index('id="broken"') < page.index('class="operation"')
