@@ -99,6 +99,7 @@ class ConformanceSession:
             return
         if self._unanswered(item, call):
             item.stash[_DONE] = True
+            self._keep_failures(item)
             # pytest's own summary agrees with the report: not run, not failed (and no transport traceback).
             report.outcome = "skipped"
             report.longrepr = (str(item.path), item.location[1] or 0, self.not_run[-1]["reason"])
@@ -140,6 +141,18 @@ class ConformanceSession:
         mark = item.get_closest_marker(CHECK_MARKER)
         self.not_run.append({"nodeid": item.nodeid, "check": mark.args[0] if mark else "", "reason": str(stopped)})
         return True
+
+    def _keep_failures(self, item: pytest.Item) -> None:
+        """A property test the target stopped answering during: the failures its cases found before stand."""
+        tally = item.stash.get(TALLY_KEY, None)
+        if tally is None:
+            return
+        for check_id, (status, message) in sorted(tally.by_id().items()):
+            if status == "failed":
+                exchanges = tally.exchanges_of(check_id)
+                self.record(
+                    check_id, Outcome(item.nodeid, status, message, 0.0, exchanges, operation=tally.operation)
+                )
 
     def _breached(self, item: pytest.Item, call: pytest.CallInfo[None]) -> bool:
         """A setup request answered against the spec: one failure under the broken rule, the test not run."""

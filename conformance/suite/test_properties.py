@@ -31,8 +31,10 @@ def _fail_on(tally: Tally) -> None:
 
 @pytest.mark.parametrize("operation_id", [o.operation_id for o in contract().operations()])
 def test_operation(operation_id: str, cnx_properties: PropertyRun, request: pytest.FixtureRequest) -> None:
-    tally = cnx_properties.test_operation(operation_id)
-    request.node.stash[TALLY_KEY] = tally
+    try:
+        tally = cnx_properties.test_operation(operation_id)
+    finally:  # also when the target stops answering: the failures found before stay evidence
+        request.node.stash[TALLY_KEY] = cnx_properties.tally
     _fail_on(tally)
 
 

@@ -53,6 +53,22 @@ def test_c_after_the_stop(raw):
 """
 
 
+PROPERTY_SUITE = """
+import pytest
+from conformance.fixtures import TALLY_KEY
+from conformance.properties import Tally
+
+@pytest.mark.cnx_properties
+def test_operation_cases_then_the_stop(raw, request):
+    # What the property engine leaves in the stash when a later case meets the dead target.
+    tally = Tally("auth_jwks")
+    tally.add("content_type_conformance", "Undocumented Content-Type: text/plain", "GET /auth/x -> 404")
+    request.node.stash[TALLY_KEY] = tally
+    for _ in range(400):
+        raw.get("/auth/.well-known/jwks.json")
+"""
+
+
 def _serve(variant: str, tmp: Path, env: dict[str, str] | None = None) -> AbstractContextManager[str]:
     command = [sys.executable, "-m", "killmatrix.matrix_serve", "--variant", variant]
     return serve_on_loopback(command, log=tmp / f"{variant}.log", cwd=REPO, env=env)
@@ -64,8 +80,10 @@ def dying(tmp_path: Path) -> Iterator[str]:
         yield url
 
 
-def _run_small_suite(pytester: pytest.Pytester, target: str, *args: str) -> tuple[pytest.RunResult, dict[str, Any]]:
-    pytester.makepyfile(test_small=SUITE)
+def _run_small_suite(
+    pytester: pytest.Pytester, target: str, *args: str, suite: str = SUITE
+) -> tuple[pytest.RunResult, dict[str, Any]]:
+    pytester.makepyfile(test_small=suite)
     out = pytester.path / "out"
     result = pytester.runpytest_subprocess(
         "-p", "no:cacheprovider", f"--cnx-target={target}", "--cnx-profile=ci", f"--cnx-report-dir={out}", *args
@@ -117,6 +135,18 @@ def test_a_target_that_dies_before_any_failure_is_a_kit_error(pytester: pytest.P
     assert report["kit_errors"] == [report["stopped"]["reason"]]
     result.stdout.fnmatch_lines(["*KIT-ERROR*", "*the target stopped answering at *"])
     assert "Traceback" not in text
+
+
+def test_a_property_test_cut_by_the_stop_keeps_the_failures_its_cases_found(
+    pytester: pytest.Pytester, dying: str
+) -> None:
+    result, report = _run_small_suite(pytester, dying, suite=PROPERTY_SUITE)
+    assert result.ret == 1, result.stdout.str()
+    check = next(c for c in report["checks"] if c["id"] == "SCHEMA-CONTENT-TYPE")
+    assert check["verdict"] == "failed"
+    assert [(t["operation"], t["status"]) for t in check["tests"]] == [("auth_jwks", "failed")]
+    assert [n["nodeid"].rpartition("::")[2] for n in report["not_run"]] == ["test_operation_cases_then_the_stop"]
+    assert report["stopped"]
 
 
 def test_a_breach_during_the_bootstrap_fails_under_its_check(tmp_path: Path) -> None:
