@@ -52,13 +52,21 @@ class Offered:
         )
 
     def max_accepted_in_window(self, window: float, throttled: int) -> int:
-        """Most non-throttled requests sent inside any window of ``window`` seconds."""
-        accepted = sorted(s.sent for s in self.shots if s.status != throttled)
-        best, start = 0, 0
-        for end, stamp in enumerate(accepted):
-            while stamp - accepted[start] >= window:
-                start += 1
-            best = max(best, end - start + 1)
+        """Most non-throttled requests whose whole round trip (sent .. answered) lies inside one window of
+        ``window`` seconds: the target decided each of them inside it.
+
+        Send stamps alone are not enough on a starved client: a thread stamps its send, is descheduled, and puts
+        the request on the wire later, so requests stamped within one window may reach the target over a longer
+        span, where a correct limiter may accept more of them. A round trip brackets the target's decision
+        however late the send went out; on an idle client it is a few milliseconds long.
+        """
+        accepted = sorted((s.sent, s.sent + s.latency) for s in self.shots if s.status != throttled)
+        best = 0
+        for first, (start, _) in enumerate(accepted):
+            inside = sum(
+                1 for sent, answered in accepted[first:] if sent < start + window and answered <= start + window
+            )
+            best = max(best, inside)
         return best
 
 

@@ -114,7 +114,7 @@ def test_over_the_limit_across_services_is_throttled(burst: Burst, contract: Con
     for span in spans:
         most = burst.offered.max_accepted_in_window(span, throttled)
         allowed = rate.most_accepted(span)
-        # 10 % of the sustained part as slack for our send times vs the target's arrival times.
+        # 10 % of the sustained part as slack: the target's window edges are not exactly ours.
         assert most <= allowed + 0.1 * limit * span, (
             f"{most} requests accepted within {span:g}s; the soft limit allows {limit}/s x {span:g}s + a burst of "
             f"{rate.burst} = {allowed:g} ({rate.KEY})"

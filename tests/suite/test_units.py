@@ -144,3 +144,16 @@ def test_a_long_failure_message_keeps_its_first_sentence() -> None:
 def test_a_recorded_json_body_survives_surrogates_and_other_encodings(sent: bytes) -> None:
     body = Redactor().body(sent, "application/json")
     assert "role" in body or '"a"' in body
+
+
+def test_accepted_in_a_window_counts_round_trips_inside_it() -> None:
+    from conformance.suite.ratelimit_load import Offered, Shot
+
+    # 40 sends stamped within 0.4 s, each answered 0.01 s later: 40 decided inside one second.
+    prompt = Offered([Shot(i * 0.01, "/p", 200, None, 0.01) for i in range(40)], 1.0)
+    assert prompt.max_accepted_in_window(1.0, 429) == 40
+    # The same stamps from a starved client whose sends went out late (answers spread over 2 s): the target may
+    # have decided them over two windows, so no window holds all 40 for sure.
+    starved = Offered([Shot(i * 0.01, "/p", 200, None, 0.05 * i) for i in range(40)], 1.0)
+    assert starved.max_accepted_in_window(1.0, 429) < 30
+    assert prompt.max_accepted_in_window(1.0, 200) == 0  # throttled ones never count as accepted
