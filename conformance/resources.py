@@ -110,6 +110,17 @@ class Resources:
         with self._lock:
             self._pending.append(_Pending(client, operation_id, path_params, owner))
 
+    def ended(self, operation_id: str, path_params: dict[str, str]) -> None:
+        """A test ended a resource itself with ``operation_id`` (its delete, revoke, release): nothing to clean.
+
+        Calling it again is not a no-op everywhere: revoking a revoked invite is a documented 409, which cleanup
+        would retry for its whole deadline and then report as a resource left behind.
+        """
+        with self._lock:
+            self._pending = [
+                p for p in self._pending if not (p.operation_id == operation_id and p.path_params == path_params)
+            ]
+
     def cleanup(self, owner: str | None = None, deadline: float = 3.0) -> list[CleanupFailure]:
         """Delete what ``owner`` created (everything when None), newest first; report what would not go."""
         with self._lock:

@@ -50,6 +50,7 @@ def test_every_mutation_is_audited_with_actor_and_action(
             params = resource_params(contract, delete, created)
             reply = client.call(delete, path_params=params, params=cnx_run.resources.force_params(delete))
             assert reply.status_code < 300, f"setup {delete}: {describe(reply)}"
+            cnx_run.resources.ended(delete, params)
 
     principals = {identity.name: identity.principal_id for identity in alice.identities}
     done = []  # (actor principal id, action, method, path) of every successful mutation this check made

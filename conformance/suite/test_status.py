@@ -100,8 +100,10 @@ def test_deleted_resource_stays_gone(
     delete = _link(contract, create, ENDING_SUFFIXES)
     # A delete the spec lets force (an ASG with its instances) is forced: the check is about the 404 afterwards.
     force = cnx_run.resources.force_params(delete)
-    deleted = root.call(delete, path_params=resource_params(contract, delete, created), params=force)
+    params = resource_params(contract, delete, created)
+    deleted = root.call(delete, path_params=params, params=force)
     assert deleted.status_code == contract.op(delete).success_status, f"delete failed: {describe(deleted)}"
+    cnx_run.resources.ended(delete, params)
     # Instances pass through shutting-down (cloudnx_spec.state_machines()["instance"].final): poll for the 404.
     not_found = documented(contract, get, "NotFound")
     deadline = time.monotonic() + 10.0
