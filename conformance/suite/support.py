@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import secrets
 import string
+import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import httpx
@@ -24,6 +25,7 @@ from conformance.identities import Account, Identity
 from conformance.runtime import Target
 
 __all__ = [
+    "answer_once_expired",
     "assert_error",
     "auth_headers",
     "describe",
@@ -182,6 +184,25 @@ def per_service(infos: list[Any]) -> list[Any]:
 def sampled(target: Target, infos: list[Any]) -> list[Any]:
     """All of ``infos``, or in the ``ci`` profile one per service (the catalogue says "sample" for ci)."""
     return per_service(infos) if target.profile == "ci" else list(infos)
+
+
+def answer_once_expired(read: Callable[[], httpx.Response], live: int, expires: float, by: float) -> httpx.Response:
+    """Read something that expires at ``expires`` (time.monotonic()) until it stops answering ``live``.
+
+    The target's clock and rounding may let it live up to ``by`` (a deadline, same clock): reads start at
+    ``expires`` and back off (0.1 s doubling to 0.5 s), and one read at ``by`` or later is the answer when it is
+    still live, so a target that never expires it is judged on a read made as late as a single fixed wait would
+    have made it, and a prompt one is not waited for.
+    """
+    time.sleep(max(0.0, expires - time.monotonic()))
+    delay = 0.1
+    while True:
+        reply = read()
+        left = by - time.monotonic()
+        if reply.status_code != live or left <= 0:
+            return reply
+        time.sleep(min(delay, left))
+        delay = min(delay * 2, 0.5)
 
 
 def bucket_name(label: str = "b") -> str:
