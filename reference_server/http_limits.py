@@ -112,7 +112,9 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
                 return
             raise
         except httptools.HttpParserUpgrade:
-            self._unsupported_upgrade_warning()  # no WebSocket operation in the spec: the request is ignored
+            # Nothing in the spec speaks WebSocket or h2c (serving.py: ws="none"): the request was dispatched as
+            # plain HTTP when its head completed. No warning: any client may send the header, and uvicorn's two
+            # lines per request (one of them wrongly blaming a missing library) would let it flood the log.
             return
         except httptools.HttpParserError:
             self._refuse(400, "malformed HTTP request")
