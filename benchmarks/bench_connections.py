@@ -5,9 +5,12 @@ server's RSS, and whether a normal client was still answered during the attack.
 
 Attacks: ``slowloris`` (a request head trickled one header line every ``--trickle`` seconds, never finished),
 ``slow-body`` (a complete head announcing a body, then one byte every ``--trickle`` seconds), ``idle`` (connect,
-send nothing), ``huge-header`` (16 MiB header values pushed as fast as the socket takes them, 8 connections).
+send nothing), ``keep-alive`` (one complete GET, its answer read, then nothing on the kept-alive connection),
+``upgrade`` (a WebSocket upgrade request, then nothing), ``huge-header`` (16 MiB header values pushed as fast as the
+socket takes them, 8 connections). Beside RSS it prints the server's open file descriptors (``/proc/<pid>/fd``).
 
-Usage: python benchmarks/bench_connections.py [--connections 200] [--seconds 40] [--trickle 2] [-- server options]
+Usage: python benchmarks/bench_connections.py [--connections 200] [--seconds 40] [--trickle 2]
+       [--attacks slowloris,slow-body,idle,keep-alive,upgrade,huge-header] [-- server options]
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import subprocess
 import sys
 import time
@@ -45,6 +49,16 @@ def rss_mib(pid: int) -> float:
     return float("nan")
 
 
+_WEBSOCKET_UPGRADE = (
+    b"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+    b"Sec-WebSocket-Version: 13\r\n\r\n"
+)
+
+
+def open_fds(pid: int) -> int:
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
 async def attacker(kind: str, host: str, port: int, trickle: float, closed_at: list[float], start: float) -> None:
     try:
         reader, writer = await asyncio.open_connection(host, port)
@@ -72,6 +86,14 @@ async def attacker(kind: str, host: str, port: int, trickle: float, closed_at: l
                 writer.write(chunk)
                 await writer.drain()
             await reader.read()  # whatever the server answered, until it closes
+        elif kind == "keep-alive":
+            writer.write(head.replace(b"POST /auth/login", b"GET /auth/.well-known/jwks.json") + b"\r\n")
+            await writer.drain()
+            await reader.read()  # the answer, then whatever follows until the server closes
+        elif kind == "upgrade":
+            writer.write(head.replace(b"POST /auth/login", b"GET /auth/.well-known/jwks.json") + _WEBSOCKET_UPGRADE)
+            await writer.drain()
+            await reader.read()
         else:  # idle
             await reader.read()
         if not reader.at_eof():
@@ -97,21 +119,25 @@ async def attack(kind: str, url: str, pid: int, connections: int, seconds: float
     host, port = url.split("//", 1)[1].rsplit(":", 1)
     start = time.monotonic()
     closed_at: list[float] = []
-    base_rss = rss_mib(pid)
+    base_rss, base_fds = rss_mib(pid), open_fds(pid)
     tasks = [
         asyncio.create_task(attacker(kind, host, int(port), trickle, closed_at, start)) for _ in range(connections)
     ]
     answered: list[int] = []
     probe = asyncio.create_task(normal_client(url, seconds, answered))
-    peak = base_rss
+    peak, peak_fds = base_rss, base_fds
     print(
-        f"\n== {kind}: {connections} connections, trickle {trickle:g} s, {seconds:g} s; RSS before {base_rss:.1f} MiB"
+        f"\n== {kind}: {connections} connections, trickle {trickle:g} s, {seconds:g} s; "
+        f"RSS before {base_rss:.1f} MiB, server fds {base_fds}"
     )
     for second in range(int(seconds)):
         await asyncio.sleep(1)
-        peak = max(peak, rss_mib(pid))
+        peak, peak_fds = max(peak, rss_mib(pid)), max(peak_fds, open_fds(pid))
         if second % 5 == 4:
-            print(f"  t={second + 1:3d}s  open {connections - len(closed_at):4d}  RSS {rss_mib(pid):6.1f} MiB")
+            print(
+                f"  t={second + 1:3d}s  open {connections - len(closed_at):4d}  RSS {rss_mib(pid):6.1f} MiB  "
+                f"server fds {open_fds(pid):5d}"
+            )
         if len(closed_at) == connections:
             break
     for task in tasks:
@@ -127,7 +153,10 @@ async def attack(kind: str, url: str, pid: int, connections: int, seconds: float
     else:
         print(f"  closed by the server: 0/{connections} within {seconds:g} s")
     ok = sum(1 for s in answered if s == 200)
-    print(f"  RSS peak {peak:.1f} MiB, after {rss_mib(pid):.1f} MiB; normal client answered {ok}/{len(answered)}")
+    print(
+        f"  RSS peak {peak:.1f} MiB, after {rss_mib(pid):.1f} MiB; server fds peak {peak_fds}, after "
+        f"{open_fds(pid)}; normal client answered {ok}/{len(answered)}"
+    )
 
 
 def main() -> int:
@@ -135,7 +164,7 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=40)
     parser.add_argument("--trickle", type=float, default=2)
-    parser.add_argument("--attacks", default="slowloris,slow-body,idle,huge-header")
+    parser.add_argument("--attacks", default="slowloris,slow-body,idle,keep-alive,upgrade,huge-header")
     parser.add_argument("server_args", nargs="*", help="after --: options for cloudnx-reference")
     args = parser.parse_args()
     for kind in args.attacks.split(","):
