@@ -9,6 +9,7 @@ from __future__ import annotations
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import httpx
@@ -79,8 +80,10 @@ def offer(
     loops: int = 4,
     timeout: float = 10.0,
     verify: ssl.SSLContext | bool = True,
+    on_shot: Callable[[Shot], None] | None = None,
 ) -> Offered:
-    """Send to ``paths`` in rotation at ``rate`` req/s in total for ``seconds``; never retries."""
+    """Send to ``paths`` in rotation at ``rate`` req/s in total for ``seconds``; never retries. ``on_shot`` sees
+    each answer as it arrives (from the sending thread)."""
     result = Offered()
     lock = threading.Lock()
     begin = time.perf_counter() + 0.05
@@ -97,16 +100,17 @@ def offer(
                 path = paths[(index + n * loops) % len(paths)]
                 sent = time.perf_counter()
                 response = client.get(path)
+                shot = Shot(
+                    sent - begin,
+                    path,
+                    response.status_code,
+                    response.headers.get("retry-after"),
+                    time.perf_counter() - sent,
+                )
                 with lock:
-                    result.shots.append(
-                        Shot(
-                            sent - begin,
-                            path,
-                            response.status_code,
-                            response.headers.get("retry-after"),
-                            time.perf_counter() - sent,
-                        )
-                    )
+                    result.shots.append(shot)
+                if on_shot is not None:
+                    on_shot(shot)
                 # Never catch up after a slow answer: one loop never sends two requests closer than its interval,
                 # so the offered rate is an upper bound in every window (a late loop just offers less).
                 due = max(due + interval, sent + interval)
