@@ -125,7 +125,11 @@ class PlainProgress(_Counting):
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         self._stop.set()
         self._ticker.join(timeout=2)
-        self._line(f"phase: done in {time.monotonic() - self.started:.0f} s")
+        # The final tally: a failure judged after the last tick (the end-of-run sweeps) is counted here.
+        total = f"/{self.total}" if self.total is not None else ""
+        self._line(
+            f"phase: done in {time.monotonic() - self.started:.0f} s: {self.done}{total} tests, {self.counts()}"
+        )
         self._close()
 
 
