@@ -201,6 +201,10 @@ def _pytest(args: argparse.Namespace, settings: Settings, console: Console, *, b
         "conformance.plugin",
         "-p",
         "no:terminal",
+        # Its end-of-session gc.collect() x 5 over the schemathesis/hypothesis heap costs ~1 s, to report unraisable
+        # exceptions as pytest warnings, which a run with no terminal reporter never shows.
+        "-p",
+        "no:unraisableexception",
     ]
     for flag, value in (("--cnx-config", args.config), ("--cnx-baseline", args.baseline)):
         if value:
