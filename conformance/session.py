@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Generator
 from typing import Any
@@ -15,6 +16,7 @@ from conformance.catalogue import catalogue
 from conformance.checks import CHECK_MARKER, Inconclusive
 from conformance.errors import KitError, TargetUnreachable
 from conformance.fixtures import CLEANUP_KEY, RECORDER_KEY, TALLY_KEY
+from conformance.recording import Exchange
 from conformance.runtime import Run
 from conformance.settings import Settings
 from conformance.verdicts import Outcome, Results
@@ -24,6 +26,7 @@ __all__ = ["EXIT_CONFORMANT", "EXIT_FAILED", "EXIT_KIT", "EXIT_PARTIAL", "Confor
 EXIT_CONFORMANT, EXIT_FAILED, EXIT_KIT, EXIT_PARTIAL = 0, 1, 2, 3
 _DONE = pytest.StashKey[bool]()
 _EXCHANGES_PER_FAILURE = 6
+_CALL = re.compile(r"\b(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS) (/[^\s?'\"]*)")
 
 
 class NotRun(pytest.skip.Exception):  # type: ignore[name-defined,misc]
@@ -120,7 +123,7 @@ class ConformanceSession:
         if status in ("failed", "error"):
             recorder = item.stash.get(RECORDER_KEY, None)
             if recorder is not None:
-                exchanges = [e.to_dict() for e in recorder.exchanges[-_EXCHANGES_PER_FAILURE:]]
+                exchanges = [e.to_dict() for e in _kept(recorder.exchanges, message)]
             if status == "error":
                 self.kit_errors.append(f"{item.nodeid}: {message}")
         self.record(mark.args[0], Outcome(item.nodeid, status, message, report.duration, exchanges))
@@ -224,6 +227,20 @@ class ConformanceSession:
         if self.summary is not None:
             for line in self.summary.terminal_lines():
                 terminalreporter.write_line(line)
+
+
+def _kept(exchanges: list[Exchange], message: str) -> list[Exchange]:
+    """The last few exchanges, and first the one the message names when it is older: a battery of requests
+    names its first refusal, long before its last, and the report's curl line should reproduce that one."""
+    last = exchanges[-_EXCHANGES_PER_FAILURE:]
+    call = _CALL.search(message)
+    if call is None:
+        return last
+    method, path = call.group(1), call.group(2)
+    for exchange in exchanges:
+        if exchange.method == method and re.sub(r"^[a-z]+://[^/]+", "", exchange.url).split("?")[0] == path:
+            return last if exchange in last else [exchange, *last[1:]]
+    return last
 
 
 def _head(message: str, limit: int = 4000) -> str:

@@ -7,7 +7,7 @@ import pytest
 
 from conformance.contract import contract
 from conformance.pacing import Pacer
-from conformance.recording import MASK, Recorder, Redactor
+from conformance.recording import MASK, Exchange, Recorder, Redactor
 from conformance.verdicts import worst
 
 pytestmark = pytest.mark.suite
@@ -157,3 +157,18 @@ def test_accepted_in_a_window_counts_round_trips_inside_it() -> None:
     starved = Offered([Shot(i * 0.01, "/p", 200, None, 0.05 * i) for i in range(40)], 1.0)
     assert starved.max_accepted_in_window(1.0, 429) < 30
     assert prompt.max_accepted_in_window(1.0, 200) == 0  # throttled ones never count as accepted
+
+
+def test_a_failure_keeps_the_exchange_its_message_names_even_when_older_than_the_last_few() -> None:
+    from conformance.session import _kept
+
+    def exchange(path: str) -> Exchange:
+        return Exchange("alice", "POST", f"http://t{path}", [], "{}", 400, [], "{}", 1.0)
+
+    battery = [exchange(f"/compute/vpcs/{i}") for i in range(10)]
+    battery.insert(0, exchange("/auth/signup"))
+    kept = _kept(battery, "AssertionError: 11 of 11 bodies were not refused:\n  POST /auth/signup -> 400 ...")
+    assert len(kept) == 6
+    assert kept[0].url == "http://t/auth/signup"
+    assert kept[1:] == battery[-5:]
+    assert _kept(battery, "no call named") == battery[-6:]
