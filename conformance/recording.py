@@ -22,10 +22,11 @@ MASK = "***"
 _SECRET_HEADERS = {"authorization", "cookie", "set-cookie", "x-amz-security-token", "x-amz-signature"}
 _SECRET_FIELD = re.compile(r"(password|secret|token|signature|credential)", re.IGNORECASE)
 _QUERY_SECRETS = re.compile(r"(?i)(X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token)=[^&\s\"']+")
-# A string value of a JSON member whose name says it is a secret, in the body's own text.
-_SECRET_VALUE = re.compile(
-    r'("[^"\\]*(?:password|secret|token|signature|credential)[^"\\]*"\s*:\s*)"(?:[^"\\]|\\.)*"', re.IGNORECASE
-)
+# A JSON member whose value is a string, in the body's own text; _mask_member masks it when the name says secret.
+# Possessive quantifiers (Python 3.11): a string is never re-scanned, so a 16 MiB hostile body costs milliseconds
+# (a backtracking name pattern spent seconds of the run there).
+_JSON_STRING = r'"[^"\\]*+(?:\\.[^"\\]*+)*+"'
+_STRING_MEMBER = re.compile(rf"({_JSON_STRING}\s*+:\s*+){_JSON_STRING}")
 _BODY_LIMIT = 8192
 
 
@@ -102,13 +103,17 @@ def _mask_json(value: Any) -> Any:
     return value
 
 
+def _mask_member(match: re.Match[str]) -> str:
+    return f'{match.group(1)}"{MASK}"' if _SECRET_FIELD.search(match.group(1)) else match.group(0)
+
+
 def _masked_json_text(raw: bytes, parsed: Any) -> str:
     """The body as sent, secret fields masked in place, so a curl line reproduces it (duplicate keys, spacing and
     escapes included); re-serialised only when masking in place could miss a field (an escaped key name)."""
     try:
         # Decoded as json.loads decoded it: UTF-8/16/32, encoded surrogates kept (a hostile body's very point).
         text = raw.decode(json.detect_encoding(raw), "surrogatepass")
-        masked = _SECRET_VALUE.sub(lambda m: f'{m.group(1)}"{MASK}"', text)
+        masked = _STRING_MEMBER.sub(_mask_member, text)
         if json.loads(masked) == _mask_json(parsed):
             return masked
     except (ValueError, RecursionError, LookupError):

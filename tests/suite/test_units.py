@@ -172,3 +172,13 @@ def test_a_failure_keeps_the_exchange_its_message_names_even_when_older_than_the
     assert kept[0].url == "http://t/auth/signup"
     assert kept[1:] == battery[-5:]
     assert _kept(battery, "no call named") == battery[-6:]
+
+
+def test_json_bodies_are_masked_in_place_a_huge_one_too() -> None:
+    redact = Redactor()
+    body = b'{"a": "b", "password": "hunter2", "n": {"secret_access_key": "s\\"q", "t": ["token"]}, "x": "token"}'
+    shown = redact.body(body, "application/json")
+    assert shown == '{"a": "b", "password": "***", "n": {"secret_access_key": "***", "t": ["token"]}, "x": "token"}'
+    # A hostile 16 MiB body (HOSTILE-OVERSIZE) is masked in one pass (the old pattern re-scanned it for seconds).
+    huge = b'{"token": "t0k3n", "name": "' + b"x" * (16 << 20) + b'"}'
+    assert redact.body(huge, "application/json").startswith('{"token": "***", "name": "xxx')
