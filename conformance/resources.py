@@ -121,10 +121,13 @@ class Resources:
                 p for p in self._pending if not (p.operation_id == operation_id and p.path_params == path_params)
             ]
 
-    def cleanup(self, owner: str | None = None, deadline: float = 3.0) -> list[CleanupFailure]:
-        """Delete what ``owner`` created (everything when None), newest first; report what would not go."""
+    def cleanup(
+        self, owner: str | None = None, deadline: float = 3.0, skip: tuple[str, ...] = ()
+    ) -> list[CleanupFailure]:
+        """Delete what ``owner`` created (everything but ``skip``'s when None), newest first; report what would not
+        go. A 409 or 429 is retried with backoff until ``deadline`` seconds have passed for that resource."""
         with self._lock:
-            mine = [p for p in self._pending if owner is None or p.owner == owner]
+            mine = [p for p in self._pending if (p.owner == owner if owner else p.owner not in skip)]
             self._pending = [p for p in self._pending if p not in mine]
         failures = []
         for pending in reversed(mine):

@@ -49,3 +49,15 @@ def test_a_resource_still_pending_is_cleaned_up_and_a_refusal_reported() -> None
     assert [f.status for f in failures] == [409]
     revoke = contract().op("team_invites_revoke")
     assert calls == [f"{revoke.method} {contract().url('team_invites_revoke', **_PARAMS)}"]
+
+
+def test_cleanup_with_no_deadline_tries_once_and_skip_leaves_an_owner_alone() -> None:
+    # Run.close: the property part's reference resources answer an expected 409 (children nobody tracks); one
+    # attempt each, not cleanup's 3 s of retries per resource.
+    resources, client, calls = _resources_and_calls()
+    resources.schedule(client, "team_invites_revoke", dict(_PARAMS), "properties")
+    assert resources.cleanup(None, skip=("properties",)) == []
+    assert calls == []
+    failures = resources.cleanup("properties", deadline=0.0)
+    assert [f.status for f in failures] == [409]
+    assert len(calls) == 1
