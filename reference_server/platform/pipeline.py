@@ -10,12 +10,14 @@ cannot be tried faster than the limit allows.
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
 from starlette.requests import Request
 
+import cloudnx_spec
 from reference_server import errors
 from reference_server.errors import ApiError
 from reference_server.platform import Platform
@@ -255,6 +257,10 @@ class Pipeline:
             # percent-encoded, a control character cannot break the CRN's shape.
             safe_params = {k: quote(v, safe="") for k, v in raw_params.items()}
             target = render_resource(template, actor.account_id, safe_params)
+            if len(target) > _crn_max_length():
+                # A refused request's over-long path value (percent-encoding triples non-ASCII): the event names
+                # the resource type with a wildcard instead, so it keeps the Crn schema's bound.
+                target = render_resource(template, actor.account_id, dict.fromkeys(raw_params, "*"))
             if status == 201 and target.endswith("/*") and call is not None and call.created_id:
                 target = target[:-1] + call.created_id
         self.platform.audit.record(
@@ -265,3 +271,8 @@ class Pipeline:
         await send_response(
             send, exc.status, error_body(exc), {"content-type": JSON_TYPE, **rate_headers, **exc.headers}
         )
+
+
+@functools.cache
+def _crn_max_length() -> int:
+    return int(cloudnx_spec.component("schemas", "Crn")["maxLength"])

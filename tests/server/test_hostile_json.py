@@ -90,6 +90,22 @@ async def test_a_control_character_in_a_path_value_is_audited_without_breaking_t
     assert any(e["target"].endswith("/%0A") for e in events.json()["events"]), events.text
 
 
+async def test_a_long_non_ascii_path_value_is_audited_within_the_crn_bound(
+    client: httpx.AsyncClient, account_factory: AccountFactory
+) -> None:
+    # Soak (ci seed 19): a generated invite id of 200 non-ASCII characters, percent-encoded into the audit target,
+    # made a CRN longer than the spec's Crn maxLength, and audit_logs_list broke its own response schema.
+    root = await account_factory()
+    refused = await client.post("/auth/invites/" + "\u03a9" * 200 + "/accept", json={}, headers=root.cookie)
+    assert refused.status_code in (400, 404), refused.text
+    events = await client.get("/auth/audit-logs", headers=root.cookie)
+    assert events.status_code == 200, events.text  # debug validation: an out-of-bounds target would answer 500
+    targets = [e["target"] for e in events.json()["events"] if e["path"].startswith("/auth/invites/")]
+    assert targets, events.text
+    assert all(len(t) <= 512 for t in targets), targets
+    assert targets[0].endswith("invite/*"), targets
+
+
 async def test_an_integral_presign_lifetime_gives_a_url_the_data_plane_honours(
     client: httpx.AsyncClient, account_factory: AccountFactory
 ) -> None:
