@@ -55,6 +55,9 @@ def summarise(cells: Sequence[Cell], tools: Sequence[str]) -> dict[str, dict[str
             eligible = [c for c in judged if c.expected]
             right = [c for c in eligible if c.state == "killed"]
             entry["expected_in_profile"] = len(eligible)
+            # Variants whose every expected check this profile runs without requiring it (RECOMMENDED outside
+            # strict) or does not run (core-only rate checks in ci): the profile is not meant to kill them.
+            entry["not_required_here"] = sum(1 for c in judged if c.expected_not_run and not c.expected)
             entry["killed_by_expected_id"] = len(right)
             entry["expected_id_rate"] = round(len(right) / len(eligible), 4) if eligible else None
         summary[tool] = entry
@@ -141,8 +144,12 @@ def _markdown(
         "no failure the clean server does not also get (`REJECTED (legal)` names the new ones).",
         "**Specificity** is legal variants passed / judged — the other side of the kill rate.",
         "",
-        "| tool | variants judged | killed | kill rate | by expected id | specificity (legal passed) | clean |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "`not required here`: variants whose expected checks this profile does not require (RECOMMENDED outside",
+        "strict, `core`-only checks in `ci`); they count in the kill rate, not in the expected-id rate.",
+        "",
+        "| tool | variants judged | killed | kill rate | by expected id | not required here "
+        "| specificity (legal passed) | clean |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for tool in tools:
         s = summary[tool]
@@ -158,8 +165,10 @@ def _markdown(
         specific = (
             f"{s['legal_passed']}/{s['legal_judged']} ({_rate(s, 'specificity')})" if s["legal_judged"] else "-"
         )
+        spared = str(s["not_required_here"]) if "not_required_here" in s else "-"
         lines.append(
-            f"| {tool} | {s['judged']}{errors} | {s['killed']} | {_rate(s)} | {by_id} | {specific} | {clean} |"
+            f"| {tool} | {s['judged']}{errors} | {s['killed']} | {_rate(s)} | {by_id} | {spared} | {specific} "
+            f"| {clean} |"
         )
     lines += ["", "## Tools", ""] + [f"- `{tool}`: {meta['tool_notes'].get(tool, '')}" for tool in tools]
     lines += [

@@ -97,7 +97,7 @@ def test_reports_carry_rates_and_findings(tmp_path: Path) -> None:
     assert report["summary"]["suite-ci"]["kill_rate"] == 0.5
     assert report["summary"]["suite-ci"]["clean_server"] == "clean"
     markdown = md_path.read_text()
-    assert "| suite-ci | 2 | 1 | 50.0 % | 1/2 (50.0 %) | 1/1 (100.0 %) | clean |" in markdown
+    assert "| suite-ci | 2 | 1 | 50.0 % | 1/2 (50.0 %) | 0 | 1/1 (100.0 %) | clean |" in markdown
     assert "**error-shape** x `suite-ci`: SURVIVED; expected ERR-SHAPE -> report: ERR-SHAPE absent" in markdown
 
 
@@ -122,3 +122,5 @@ def test_a_recommended_check_kills_only_in_strict() -> None:
     strict = classify(_suite(variant, "COOKIE-ATTRIBUTES", profile="strict"), _suite("none", profile="strict"))
     assert (core.expected, core.expected_not_run) == ([], ["COOKIE-ATTRIBUTES"])
     assert strict.state == "killed"
+    summary = summarise([core], ["suite-core"])["suite-core"]
+    assert (summary["killed"], summary["expected_in_profile"], summary["not_required_here"]) == (0, 0, 1)
