@@ -10,6 +10,7 @@ here and the run is told when.
 from __future__ import annotations
 
 from collections.abc import Callable
+from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -36,6 +37,10 @@ class _Seen:
 class PacedSession(requests.Session):
     def __init__(self, run: Run, identity_of: Callable[[str], str | None], tally: Callable[[], Tally]) -> None:
         super().__init__()
+        # Each case sends exactly the cookies it was generated with: a jar would replay a login's cnx_refresh into
+        # a case that omits it (a target whose cookies are not Secure — COOKIE-ATTRIBUTES is RECOMMENDED — then
+        # "accepts" the invalid case, and INPUT-INVALID-REJECTED fails a conformant server).
+        self.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
         self.run = run
         self.identity_of = identity_of  # bearer token -> identity name (the pacing key)
         self.tally = tally

@@ -67,3 +67,28 @@ def test_a_followed_link_carries_only_the_ids_the_response_gave(schema: Any) -> 
 def test_without_nulls_reaches_into_link_bodies() -> None:
     nested = without_nulls({"vpc_id": MultiMatch([None, "vpc-1"]), "name": "x", "ids": MultiMatch([None])})
     assert nested == {"vpc_id": "vpc-1", "name": "x", "ids": UNRESOLVABLE}
+
+
+def test_the_property_session_keeps_no_cookie_from_a_response() -> None:
+    """A case sends only the cookies it was generated with, even when the target's cookies are not Secure."""
+    import http.client
+    from typing import cast
+
+    from requests.cookies import extract_cookies_to_jar
+
+    from conformance.properties.transport import PacedSession
+
+    class _Original:
+        msg = http.client.HTTPMessage()
+
+    class _Raw:
+        _original_response = _Original()
+
+    _Original.msg["Set-Cookie"] = "cnx_refresh=opaque; Path=/auth; HttpOnly"  # no Secure: sent over http
+    request = requests.Request("POST", "http://127.0.0.1:8000/auth/login").prepare()
+    plain = requests.Session()
+    extract_cookies_to_jar(plain.cookies, request, _Raw())
+    assert len(plain.cookies) == 1  # what a plain requests session would replay into later cases
+    session = PacedSession(cast(Any, None), lambda token: None, cast(Any, None))
+    extract_cookies_to_jar(session.cookies, request, _Raw())
+    assert len(session.cookies) == 0
