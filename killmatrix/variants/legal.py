@@ -29,6 +29,7 @@ __all__ = [
     "ExtraHeaders",
     "GzipResponses",
     "OpaqueCookies",
+    "PlainCookies",
     "ReserialisedJson",
     "SeedCodeForUnprocessable",
     "TokenBucketLimiter",
@@ -118,6 +119,15 @@ class ExpiresCookies(CookieRewrite, _Legal):
         return re.sub(r"Max-Age=(-?\d+)", expires, cookie, flags=re.IGNORECASE)
 
 
+class PlainCookies(CookieRewrite, _Legal):
+    name = "legal-plain-cookies"
+    description = "session cookies without Secure and SameSite (only the RECOMMENDED COOKIE-ATTRIBUTES asks for them)"
+
+    def rewrite(self, cookie: str) -> str:
+        kept = [p for p in cookie.split(";") if p.strip().split("=", 1)[0].lower() not in ("secure", "samesite")]
+        return ";".join(kept)
+
+
 class OpaqueCookies(_Legal):
     name = "legal-opaque-cookies"
     description = "session cookies hold opaque handles; the server maps them to its JWTs internally"
@@ -204,6 +214,7 @@ class AllLegalAtOnce(_Legal):
         SeedCodeForUnprocessable,
         AdditiveFields,
         ExpiresCookies,
+        PlainCookies,
         OpaqueCookies,
         ExtraHeaders,
         ReserialisedJson,
