@@ -94,6 +94,8 @@ def ignored_auth_once_per_operation(ctx: Any, response: Any, case: Any) -> bool 
     # traffic, which the target limits per client address. They are paced here like the rest of it, and a probe
     # the target throttled says nothing about authentication: it is probed again after a window of silence
     # (soak: core seed 1 failed AUTH-NOT-IGNORED on a correct target's 429).
+    if case.operation.label in run.enforced or not 200 <= response.status_code < 300:
+        return ignored_auth(ctx, response, case)  # it sends no probe: nothing to pace
     pacer = run.run.pacers.get(ANONYMOUS)
     throttled = f"got `{cloudnx_spec.rate_limit().exceeded_status} "  # schemathesis's message names the status
     for attempt in range(_PROBE_ATTEMPTS):
