@@ -5,7 +5,7 @@ transport (same requests as over the wire, without sockets), plus an account boo
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +14,8 @@ import pytest
 
 from reference_server.app import PlatformApp, create_app
 from reference_server.settings import Settings
+
+from .s3_support import DataPlane, boto, close_clients, serve
 
 CLIENT_ADDRESS = ("127.0.0.1", 40000)
 PASSWORD = "correct horse battery"
@@ -99,3 +101,19 @@ def account_factory(client: httpx.AsyncClient) -> AccountFactory:
         return await new_account(client, email)
 
     return factory
+
+
+@pytest.fixture(scope="module")
+def live() -> Iterator[tuple[DataPlane, str]]:
+    """The S3 data plane served on loopback for one module (a module that seeds objects defines its own)."""
+    plane = DataPlane()
+    with serve(plane.app) as base:
+        yield plane, base
+    close_clients()
+
+
+@pytest.fixture
+def s3(live: tuple[DataPlane, str]) -> Any:
+    """A boto3 client with the read-write key of ``live``'s data plane."""
+    plane, base = live
+    return boto(f"{base}/s3", plane.rw)

@@ -9,29 +9,14 @@ from __future__ import annotations
 import datetime
 import hashlib
 import os
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
-from .s3_support import DataPlane, boto, close_clients, error_of, serve
+from .s3_support import DataPlane, boto, error_of
 
 pytestmark = pytest.mark.server
-
-
-@pytest.fixture(scope="module")
-def live() -> Iterator[tuple[DataPlane, str]]:
-    plane = DataPlane()
-    with serve(plane.app) as base:
-        yield plane, base
-    close_clients()
-
-
-@pytest.fixture
-def s3(live: tuple[DataPlane, str]) -> Any:
-    plane, base = live
-    return boto(f"{base}/s3", plane.rw)
 
 
 def _sha(client: Any, key: str) -> str:

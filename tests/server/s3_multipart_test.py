@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,25 +11,11 @@ import pytest
 from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
 
-from .s3_support import DataPlane, boto, close_clients, error_of, serve
+from .s3_support import error_of
 
 pytestmark = pytest.mark.server
 
 MIB = 1024 * 1024
-
-
-@pytest.fixture(scope="module")
-def live() -> Iterator[tuple[DataPlane, str]]:
-    plane = DataPlane()
-    with serve(plane.app) as base:
-        yield plane, base
-    close_clients()
-
-
-@pytest.fixture
-def s3(live: tuple[DataPlane, str]) -> Any:
-    plane, base = live
-    return boto(f"{base}/s3", plane.rw)
 
 
 def test_managed_upload_and_download_of_20_mib(s3: Any, tmp_path: Path) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -13,17 +12,9 @@ from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from .s3_support import DataPlane, boto, close_clients, serve
+from .s3_support import DataPlane, boto
 
 pytestmark = pytest.mark.server
-
-
-@pytest.fixture(scope="module")
-def live() -> Iterator[tuple[DataPlane, str]]:
-    plane = DataPlane()
-    with serve(plane.app) as base:
-        yield plane, base
-    close_clients()
 
 
 def _incoming_empty(plane: DataPlane) -> bool:
